@@ -1,0 +1,86 @@
+"""`peil status`: database, partitions, collector, spool and last purge at a glance."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import urllib.request
+from pathlib import Path
+
+import asyncpg
+
+from collector.cli.common import add_command, with_database
+from collector.config import Settings
+from collector.db.partitions import list_partitions
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    add_command(commands, "status", status,
+                "Show the database, its day partitions, the running collector's queue,"
+                " the spool size and the last purge.")
+
+
+async def database_facts(conn: asyncpg.Connection) -> dict[str, object]:
+    days = await list_partitions(conn)
+    last_purge = await conn.fetchval(
+        "SELECT max(at) FROM audit_log WHERE action = 'purge'"
+    )
+    return {
+        "server": await conn.fetchval("SHOW server_version"),
+        "size": await conn.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))"),
+        "sites": await conn.fetchval("SELECT count(*) FROM sites"),
+        # Planner estimate: exact count(*) over months of events takes too long.
+        "events": await conn.fetchval(
+            """SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint
+               FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = 'events'::regclass"""
+        ),
+        "partitions": days,
+        "last_purge": last_purge,
+    }
+
+
+def collector_health(settings: Settings) -> dict | None:
+    """What the running collector says about itself, or None when none answers."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    try:
+        with urllib.request.urlopen(f"http://{host}:{settings.port}/healthz", timeout=2) as r:
+            return json.loads(r.read())
+    except (OSError, ValueError):
+        return None
+
+
+def directory_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
+
+
+def status(args: argparse.Namespace, settings: Settings) -> int:
+    facts = with_database(settings, database_facts)
+    days = facts["partitions"]
+    health = collector_health(settings)
+    source = "PEIL_DATABASE_URL" if settings.database_url else f"embedded in {settings.postgres_dir}"
+    lines = [
+        ("database", f"PostgreSQL {facts['server']}, {source}, {facts['size']}"),
+        ("sites", str(facts["sites"])),
+        ("events", f"~{facts['events']:,} (planner estimate)"),
+        ("partitions", f"{len(days)}, oldest {days[0]}, newest {days[-1]}" if days else "none"),
+        ("collector", _describe_collector(settings, health)),
+        ("spool", f"{directory_size(settings.spool_dir):,} bytes in {settings.spool_dir}"),
+        ("last purge", facts["last_purge"].isoformat(timespec="seconds")
+         if facts["last_purge"] else "never"),
+    ]
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        print(f"{label.ljust(width)}  {value}")
+    return 0
+
+
+def _describe_collector(settings: Settings, health: dict | None) -> str:
+    where = f"{settings.host}:{settings.port}"
+    if health is None:
+        return f"not running on {where}"
+    parts = [f"{health.get('status', '?')} on {where}"]
+    if "queue_depth" in health:
+        parts.append(f"queue depth {health['queue_depth']}")
+    return ", ".join(parts)

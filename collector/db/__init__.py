@@ -1,0 +1,1 @@
+"""PostgreSQL: where the server comes from, connections, migrations, partitions."""

@@ -1,0 +1,101 @@
+"""Connections to PostgreSQL, with failures turned into one clear sentence."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from collector.config import Settings
+from collector.db.embedded import EmbeddedPostgres
+from collector.errors import PeilError
+
+DATABASE_NAME = "peil"
+CONNECT_TIMEOUT_S = 10
+# Long enough for a purge or migration statement, short enough that a hung
+# server surfaces as an error instead of a stuck process.
+COMMAND_TIMEOUT_S = 300
+
+_UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, safe for messages and logs."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = parts.query
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+@contextmanager
+def database_server(settings: Settings) -> Iterator[str]:
+    """Yield the URL of Peil's database: PEIL_DATABASE_URL, or the embedded server.
+
+    For the embedded server this creates the `peil` database on first use and
+    lets go of the server on exit (it stops if this was the last user).
+    """
+    if settings.database_url:
+        yield settings.database_url
+        return
+    embedded = EmbeddedPostgres(settings.postgres_dir)
+    admin_url = embedded.start()
+    try:
+        asyncio.run(_ensure_database(admin_url, DATABASE_NAME))
+        yield _with_database(admin_url, DATABASE_NAME)
+    finally:
+        embedded.stop()
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
+
+
+async def _ensure_database(admin_url: str, database: str) -> None:
+    async with connection(admin_url) as conn:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{database}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another peil process created it at the same moment
+
+
+@asynccontextmanager
+async def connection(url: str) -> AsyncIterator[asyncpg.Connection]:
+    """One connection, for CLI commands and jobs."""
+    try:
+        conn = await asyncpg.connect(
+            url, timeout=CONNECT_TIMEOUT_S, command_timeout=COMMAND_TIMEOUT_S,
+            server_settings={"application_name": "peil"},
+        )
+    except _UNREACHABLE as exc:
+        raise unreachable(url, exc) from None
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    """The pool a server process shares between dashboard queries and jobs."""
+    try:
+        return await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, timeout=CONNECT_TIMEOUT_S,
+            command_timeout=COMMAND_TIMEOUT_S, max_inactive_connection_lifetime=300,
+            server_settings={"application_name": "peil"},
+        )
+    except _UNREACHABLE as exc:
+        raise unreachable(url, exc) from None
+
+
+def unreachable(url: str, exc: BaseException) -> PeilError:
+    reason = str(exc).strip().rstrip(".") or type(exc).__name__
+    reason = reason.splitlines()[0]
+    return PeilError(f"Could not reach PostgreSQL at {describe_url(url)}: {reason}.")

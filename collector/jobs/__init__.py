@@ -1,0 +1,1 @@
+"""Background jobs of `peil serve`: partition upkeep (and later rollups, purge)."""

@@ -1,0 +1,157 @@
+"""Running `peil serve`: one process, or N worker processes sharing the port.
+
+With --workers N every worker binds the same address with SO_REUSEPORT, so
+the kernel spreads connections over them; each has its own event loop, pool
+and (later) its own writer. The parent only starts, watches and stops them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import socket
+import time
+from contextlib import suppress
+
+from aiohttp import web
+
+from collector.app import make_app
+from collector.config import Settings
+from collector.errors import PeilError
+
+log = logging.getLogger(__name__)
+
+WORKER_START_TIMEOUT_S = 60
+WORKER_STOP_TIMEOUT_S = 30
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency except on Windows
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def run_on_uvloop(coro) -> None:
+    # asyncio.run(loop_factory=...) only exists from Python 3.12; Runner has it in 3.11.
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(coro)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail early, in one sentence, if something already listens on host:port.
+
+    A plain bind (no SO_REUSEPORT) fails even against a reuse-port listener,
+    so a second `peil serve` cannot silently share the first one's port.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PeilError(
+                f"Cannot listen on {host}:{port} ({exc.strerror}); stop what uses it or"
+                " choose another --port."
+            ) from None
+
+
+def serve(settings: Settings, database_url: str, workers: int) -> None:
+    """Serve until SIGINT or SIGTERM; return after everything has drained."""
+    check_port_free(settings.host, settings.port)
+    if workers == 1:
+        run_on_uvloop(_serve_one(settings, database_url, reuse_port=False, run_jobs=True,
+                                 ready=None))
+    else:
+        _serve_many(settings, database_url, workers)
+
+
+async def _serve_one(
+    settings: Settings, database_url: str, *, reuse_port: bool, run_jobs: bool, ready
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    runner = web.AppRunner(make_app(settings, database_url, run_jobs=run_jobs),
+                           handle_signals=False, access_log=None)
+    try:
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port,
+                           shutdown_timeout=10)
+        await site.start()
+    except (PeilError, OSError) as exc:
+        await runner.cleanup()
+        message = str(exc) if isinstance(exc, PeilError) else (
+            f"Cannot listen on {settings.host}:{settings.port} ({exc.strerror}).")
+        if ready is None:
+            raise PeilError(message) from None
+        ready.put(("error", message))
+        return
+    if ready is not None:
+        ready.put(("ready", os.getpid()))
+    await stop.wait()
+    log.info("stopping: draining queued work")
+    await runner.cleanup()
+
+
+def _worker_main(settings: Settings, database_url: str, run_jobs: bool, ready) -> None:
+    from collector.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    run_on_uvloop(_serve_one(settings, database_url, reuse_port=True, run_jobs=run_jobs,
+                             ready=ready))
+
+
+def _serve_many(settings: Settings, database_url: str, workers: int) -> None:
+    # spawn, not fork: each worker starts clean, with no inherited event loop,
+    # locks or database handles of the parent.
+    context = multiprocessing.get_context("spawn")
+    ready = context.Queue()
+    processes = [
+        context.Process(target=_worker_main, args=(settings, database_url, index == 0, ready),
+                        name=f"peil-worker-{index}", daemon=False)
+        for index in range(workers)
+    ]
+    stopping = False
+
+    def request_stop(signum, frame) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for process in processes:
+            process.start()
+        for _ in processes:
+            try:
+                status, detail = ready.get(timeout=WORKER_START_TIMEOUT_S)
+            except queue.Empty:
+                raise PeilError(
+                    f"The workers did not start within {WORKER_START_TIMEOUT_S} s."
+                ) from None
+            if status == "error":
+                raise PeilError(detail)
+        log.info("%d workers ready", workers)
+        while not stopping and all(p.is_alive() for p in processes):
+            time.sleep(0.5)
+        if not stopping:
+            raise PeilError("A worker process died; stopping the others.")
+    finally:
+        for process in processes:
+            if process.is_alive():
+                with suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.join(WORKER_STOP_TIMEOUT_S)
+            if process.is_alive():
+                process.kill()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+

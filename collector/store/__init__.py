@@ -1,0 +1,1 @@
+"""Named, parameterised queries for the configuration tables (sites, users, tokens)."""
