@@ -49,7 +49,9 @@ def _int_between(low: int, high: int) -> Callable[[str, str], int]:
                 f"{variable} must be a whole number from {low} to {high}, not {raw!r}."
             ) from None
         if not low <= value <= high:
-            raise ConfigError(f"{variable} must be a whole number from {low} to {high}, not {value}.")
+            raise ConfigError(
+                f"{variable} must be a whole number from {low} to {high}, not {value}."
+            )
         return value
 
     return parse
@@ -272,7 +274,7 @@ def _load_or_create_secret(path: Path) -> bytes:
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(secrets.token_urlsafe(48).encode() + b"\n")

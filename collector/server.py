@@ -65,8 +65,9 @@ def serve(settings: Settings, database_url: str, workers: int) -> None:
     """Serve until SIGINT or SIGTERM; return after everything has drained."""
     check_port_free(settings.host, settings.port)
     if workers == 1:
-        run_on_uvloop(_serve_one(settings, database_url, reuse_port=False, run_jobs=True,
-                                 ready=None))
+        run_on_uvloop(
+            _serve_one(settings, database_url, reuse_port=False, run_jobs=True, ready=None)
+        )
     else:
         _serve_many(settings, database_url, workers)
 
@@ -79,17 +80,22 @@ async def _serve_one(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    runner = web.AppRunner(make_app(settings, database_url, run_jobs=run_jobs),
-                           handle_signals=False, access_log=None)
+    runner = web.AppRunner(
+        make_app(settings, database_url, run_jobs=run_jobs), handle_signals=False, access_log=None
+    )
     try:
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port,
-                           shutdown_timeout=10)
+        site = web.TCPSite(
+            runner, settings.host, settings.port, reuse_port=reuse_port, shutdown_timeout=10
+        )
         await site.start()
     except (PeilError, OSError) as exc:
         await runner.cleanup()
-        message = str(exc) if isinstance(exc, PeilError) else (
-            f"Cannot listen on {settings.host}:{settings.port} ({exc.strerror}).")
+        message = (
+            str(exc)
+            if isinstance(exc, PeilError)
+            else (f"Cannot listen on {settings.host}:{settings.port} ({exc.strerror}).")
+        )
         if ready is None:
             raise PeilError(message) from None
         ready.put(("error", message))
@@ -105,8 +111,9 @@ def _worker_main(settings: Settings, database_url: str, run_jobs: bool, ready) -
     from collector.logs import configure_logging
 
     configure_logging(settings.log_level)
-    run_on_uvloop(_serve_one(settings, database_url, reuse_port=True, run_jobs=run_jobs,
-                             ready=ready))
+    run_on_uvloop(
+        _serve_one(settings, database_url, reuse_port=True, run_jobs=run_jobs, ready=ready)
+    )
 
 
 def _serve_many(settings: Settings, database_url: str, workers: int) -> None:
@@ -115,8 +122,12 @@ def _serve_many(settings: Settings, database_url: str, workers: int) -> None:
     context = multiprocessing.get_context("spawn")
     ready = context.Queue()
     processes = [
-        context.Process(target=_worker_main, args=(settings, database_url, index == 0, ready),
-                        name=f"peil-worker-{index}", daemon=False)
+        context.Process(
+            target=_worker_main,
+            args=(settings, database_url, index == 0, ready),
+            name=f"peil-worker-{index}",
+            daemon=False,
+        )
         for index in range(workers)
     ]
     stopping = False
@@ -154,4 +165,3 @@ def _serve_many(settings: Settings, database_url: str, workers: int) -> None:
                 process.kill()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-

@@ -18,8 +18,12 @@ DEMO_PASSWORD = "peil-demo-password"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    add_command(commands, "demo",
-                demo, "Create the demo site and a demo login (idempotent), and print both.")
+    add_command(
+        commands,
+        "demo",
+        demo,
+        "Create the demo site and a demo login (idempotent), and print both.",
+    )
 
 
 async def ensure_demo(conn: asyncpg.Connection) -> str:

@@ -13,8 +13,12 @@ from collector.db.partitions import ensure_partitions_ahead
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    add_command(commands, "migrate", migrate,
-                "Apply the numbered migrations of sql/ that this database lacks (idempotent).")
+    add_command(
+        commands,
+        "migrate",
+        migrate,
+        "Apply the numbered migrations of sql/ that this database lacks (idempotent).",
+    )
 
 
 def migrate(args: argparse.Namespace, settings: Settings) -> int:

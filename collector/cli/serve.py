@@ -20,15 +20,21 @@ log = logging.getLogger("peil")
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = add_command(
-        commands, "serve", serve,
+        commands,
+        "serve",
+        serve,
         "Run the collector, the dashboard and the scheduled jobs until Ctrl-C or SIGTERM."
         " Starts (or reuses) the embedded PostgreSQL unless PEIL_DATABASE_URL is set,"
         " and applies missing migrations first.",
     )
     parser.add_argument("--host", help="address to listen on (default: PEIL_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=_port, help="port to listen on (default: PEIL_PORT, 8000)")
-    parser.add_argument("--workers", type=positive_int, default=1,
-                        help="worker processes sharing the port via SO_REUSEPORT (default 1)")
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="worker processes sharing the port via SO_REUSEPORT (default 1)",
+    )
     parser.set_defaults(settings_overrides=_overrides)
 
 
@@ -48,8 +54,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     with database_server(settings) as url:
         asyncio.run(_prepare(url))
         log.info("database %s ready", describe_url(url))
-        log.info("Peil is listening on %s (dashboard: %s/); stop with Ctrl-C",
-                 f"{settings.host}:{settings.port}", settings.public_url)
+        log.info(
+            "Peil is listening on %s (dashboard: %s/); stop with Ctrl-C",
+            f"{settings.host}:{settings.port}",
+            settings.public_url,
+        )
         run_server(settings, url, args.workers)
         log.info("stopped")
     return 0

@@ -13,23 +13,39 @@ from collector.store.sites import add_site, check_timezone, list_sites_with_coun
 def register(commands: argparse._SubParsersAction) -> None:
     group = add_group(commands, "sites", "Add and list tracked sites.")
     add = add_command(
-        group, "add", add_site_command,
+        group,
+        "add",
+        add_site_command,
         "Add a site. Prints the site key on the first line, then the snippet to paste into"
         " the site's pages.",
     )
     add.add_argument("name", metavar="NAME", help="a name for people, such as 'Studio Noord'")
-    add.add_argument("--domain", action="append", required=True, metavar="D",
-                     help="a domain events may come from (subdomains included); repeatable")
-    add.add_argument("--retention-days", type=positive_int, metavar="N",
-                     help="keep this site's raw events for fewer days than PEIL_RETENTION_DAYS")
-    add.add_argument("--timezone", default="UTC", metavar="TZ",
-                     help="IANA time zone the dashboard days are counted in (default UTC)")
-    add_command(group, "list", list_command, "List sites: key, name, domains, retention, event count.")
+    add.add_argument(
+        "--domain",
+        action="append",
+        required=True,
+        metavar="D",
+        help="a domain events may come from (subdomains included); repeatable",
+    )
+    add.add_argument(
+        "--retention-days",
+        type=positive_int,
+        metavar="N",
+        help="keep this site's raw events for fewer days than PEIL_RETENTION_DAYS",
+    )
+    add.add_argument(
+        "--timezone",
+        default="UTC",
+        metavar="TZ",
+        help="IANA time zone the dashboard days are counted in (default UTC)",
+    )
+    add_command(
+        group, "list", list_command, "List sites: key, name, domains, retention, event count."
+    )
 
 
 def snippet(settings: Settings, key: str) -> str:
-    return (f'<script defer src="{settings.public_url}/peil.js" '
-            f'data-site="{key}"></script>')
+    return f'<script defer src="{settings.public_url}/peil.js" data-site="{key}"></script>'
 
 
 def add_site_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -56,10 +72,20 @@ def list_command(args: argparse.Namespace, settings: Settings) -> int:
     if not rows:
         print("No sites yet; add one with: peil sites add NAME --domain example.nl")
         return 0
-    print(format_table(
-        ("KEY", "NAME", "DOMAINS", "RETENTION", "TIMEZONE", "EVENTS"),
-        [(site.key, site.name, ",".join(site.domains),
-          f"{site.retention_days or settings.retention_days}d", site.timezone, f"{count:,}")
-         for site, count in rows],
-    ))
+    print(
+        format_table(
+            ("KEY", "NAME", "DOMAINS", "RETENTION", "TIMEZONE", "EVENTS"),
+            [
+                (
+                    site.key,
+                    site.name,
+                    ",".join(site.domains),
+                    f"{site.retention_days or settings.retention_days}d",
+                    site.timezone,
+                    f"{count:,}",
+                )
+                for site, count in rows
+            ],
+        )
+    )
     return 0

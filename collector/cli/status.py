@@ -15,16 +15,18 @@ from collector.db.partitions import list_partitions
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    add_command(commands, "status", status,
-                "Show the database, its day partitions, the running collector's queue,"
-                " the spool size and the last purge.")
+    add_command(
+        commands,
+        "status",
+        status,
+        "Show the database, its day partitions, the running collector's queue,"
+        " the spool size and the last purge.",
+    )
 
 
 async def database_facts(conn: asyncpg.Connection) -> dict[str, object]:
     days = await list_partitions(conn)
-    last_purge = await conn.fetchval(
-        "SELECT max(at) FROM audit_log WHERE action = 'purge'"
-    )
+    last_purge = await conn.fetchval("SELECT max(at) FROM audit_log WHERE action = 'purge'")
     return {
         "server": await conn.fetchval("SHOW server_version"),
         "size": await conn.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))"),
@@ -59,7 +61,9 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     facts = with_database(settings, database_facts)
     days = facts["partitions"]
     health = collector_health(settings)
-    source = "PEIL_DATABASE_URL" if settings.database_url else f"embedded in {settings.postgres_dir}"
+    source = (
+        "PEIL_DATABASE_URL" if settings.database_url else f"embedded in {settings.postgres_dir}"
+    )
     lines = [
         ("database", f"PostgreSQL {facts['server']}, {source}, {facts['size']}"),
         ("sites", str(facts["sites"])),
@@ -67,8 +71,10 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
         ("partitions", f"{len(days)}, oldest {days[0]}, newest {days[-1]}" if days else "none"),
         ("collector", _describe_collector(settings, health)),
         ("spool", f"{directory_size(settings.spool_dir):,} bytes in {settings.spool_dir}"),
-        ("last purge", facts["last_purge"].isoformat(timespec="seconds")
-         if facts["last_purge"] else "never"),
+        (
+            "last purge",
+            facts["last_purge"].isoformat(timespec="seconds") if facts["last_purge"] else "never",
+        ),
     ]
     width = max(len(label) for label, _ in lines)
     for label, value in lines:

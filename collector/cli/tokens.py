@@ -12,8 +12,9 @@ from collector.store.accounts import create_token, user_id_by_email
 
 def register(commands: argparse._SubParsersAction) -> None:
     group = add_group(commands, "tokens", "Manage API tokens.")
-    create = add_command(group, "create", create_,
-                         "Create an API token for a user and print only the token.")
+    create = add_command(
+        group, "create", create_, "Create an API token for a user and print only the token."
+    )
     create.add_argument("--user", required=True, metavar="EMAIL")
 
 

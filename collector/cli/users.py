@@ -14,11 +14,18 @@ from collector.store.accounts import add_user, check_email, check_password
 
 def register(commands: argparse._SubParsersAction) -> None:
     group = add_group(commands, "users", "Manage dashboard logins.")
-    add = add_command(group, "add", add_user_command,
-                      "Add a dashboard user; the password is stored as an argon2id hash.")
+    add = add_command(
+        group,
+        "add",
+        add_user_command,
+        "Add a dashboard user; the password is stored as an argon2id hash.",
+    )
     add.add_argument("email", metavar="EMAIL")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read the password from the first line of standard input")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
 
 
 def read_password(from_stdin: bool) -> str:

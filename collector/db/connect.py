@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -61,10 +61,9 @@ async def _ensure_database(admin_url: str, database: str) -> None:
     async with connection(admin_url) as conn:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if not exists:
-            try:
+            # Another peil process may create it at the same moment.
+            with suppress(asyncpg.DuplicateDatabaseError):
                 await conn.execute(f'CREATE DATABASE "{database}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another peil process created it at the same moment
 
 
 @asynccontextmanager
@@ -72,7 +71,9 @@ async def connection(url: str) -> AsyncIterator[asyncpg.Connection]:
     """One connection, for CLI commands and jobs."""
     try:
         conn = await asyncpg.connect(
-            url, timeout=CONNECT_TIMEOUT_S, command_timeout=COMMAND_TIMEOUT_S,
+            url,
+            timeout=CONNECT_TIMEOUT_S,
+            command_timeout=COMMAND_TIMEOUT_S,
             server_settings={"application_name": "peil"},
         )
     except _UNREACHABLE as exc:
@@ -87,8 +88,12 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
     """The pool a server process shares between dashboard queries and jobs."""
     try:
         return await asyncpg.create_pool(
-            url, min_size=min_size, max_size=max_size, timeout=CONNECT_TIMEOUT_S,
-            command_timeout=COMMAND_TIMEOUT_S, max_inactive_connection_lifetime=300,
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=CONNECT_TIMEOUT_S,
+            command_timeout=COMMAND_TIMEOUT_S,
+            max_inactive_connection_lifetime=300,
             server_settings={"application_name": "peil"},
         )
     except _UNREACHABLE as exc:

@@ -11,6 +11,7 @@ no postgres process is left behind.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import warnings
 from pathlib import Path
@@ -48,6 +49,10 @@ class EmbeddedPostgres:
                 f"Could not start the embedded PostgreSQL in {self.pgdata} ({type(exc).__name__});"
                 f" its log is {self.pgdata / 'log'}."
             ) from None
+        # get_server() hands back a cached server object to a process that
+        # already held one, without taking a handle again; take it explicitly.
+        with self._server._lock:
+            self._server.global_process_id_list.get_and_add(os.getpid())
         return self._server.get_uri()
 
     def stop(self) -> None:

@@ -63,7 +63,8 @@ async def apply_migrations(conn: asyncpg.Connection) -> list[Migration]:
                 await conn.execute(migration.sql)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                    migration.version, migration.name,
+                    migration.version,
+                    migration.name,
                 )
             applied_now.append(migration)
     finally:

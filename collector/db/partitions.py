@@ -7,7 +7,7 @@ whole day at once and an operator can read the day off the table name.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
@@ -30,12 +30,10 @@ def partition_day(name: str) -> date | None:
 
 
 def utc_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
+    return (now or datetime.now(UTC)).astimezone(UTC).date()
 
 
-async def ensure_partitions(
-    conn: asyncpg.Connection, first_day: date, last_day: date
-) -> list[str]:
+async def ensure_partitions(conn: asyncpg.Connection, first_day: date, last_day: date) -> list[str]:
     """Create the missing day partitions from first_day to last_day inclusive."""
     created = []
     async with conn.transaction():
@@ -44,7 +42,7 @@ async def ensure_partitions(
         day = first_day
         while day <= last_day:
             if day not in existing:
-                start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+                start = datetime(day.year, day.month, day.day, tzinfo=UTC)
                 # Identifiers and literals come from a date, never from input.
                 await conn.execute(
                     f"CREATE TABLE {partition_name(day)} PARTITION OF events "

@@ -36,7 +36,8 @@ async def add_user(conn: asyncpg.Connection, email: str, password: str) -> int:
     try:
         return await conn.fetchval(
             "INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id",
-            email, _hasher.hash(password),
+            email,
+            _hasher.hash(password),
         )
     except asyncpg.UniqueViolationError:
         raise PeilError(f"A user with the email {email} already exists.") from None

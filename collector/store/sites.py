@@ -57,14 +57,21 @@ def check_timezone(name: str) -> str:
 
 
 async def add_site(
-    conn: asyncpg.Connection, name: str, domains: list[str],
-    retention_days: int | None, timezone: str,
+    conn: asyncpg.Connection,
+    name: str,
+    domains: list[str],
+    retention_days: int | None,
+    timezone: str,
 ) -> Site:
     row = await conn.fetchrow(
         """INSERT INTO sites (key, name, domains, retention_days, timezone)
            VALUES ($1, $2, $3, $4, $5)
            RETURNING id, key, name, domains, retention_days, timezone""",
-        new_site_key(), name, domains, retention_days, timezone,
+        new_site_key(),
+        name,
+        domains,
+        retention_days,
+        timezone,
     )
     return Site(**dict(row))
 
@@ -85,4 +92,9 @@ async def list_sites_with_counts(conn: asyncpg.Connection) -> list[tuple[Site, i
                   ON e.site_id = s.id
            ORDER BY s.id"""
     )
-    return [(Site(**{k: r[k] for k in r.keys() if k != "n"}), r["n"]) for r in rows]
+    sites = []
+    for row in rows:
+        values = dict(row)
+        count = values.pop("n")
+        sites.append((Site(**values), count))
+    return sites

@@ -1,0 +1,1 @@
+"""Ingest pipeline: parse, validate, enrich and queue tracker events."""

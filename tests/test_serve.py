@@ -1,0 +1,136 @@
+"""`peil serve` end to end, as an operator runs it: embedded database in a
+fresh data dir, /healthz, SIGINT and SIGTERM leave no postgres behind, the
+data survives a restart; several workers share one port."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import psutil
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited early: {process.stderr.read()}")
+        try:
+            status, body = get_json(url)
+            if status == 200:
+                return body
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("no healthy /healthz in time")
+
+
+def postgres_processes(data_dir) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if proc.info["name"] == "postgres" and str(data_dir) in cmdline:
+            found.append(proc)
+    return found
+
+
+def peil(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "collector", *args], env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def start_serve(env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "collector", "serve", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def embedded_env(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEIL_")}
+    return {**env, "PEIL_DATA_DIR": str(tmp_path / "data"), "PEIL_PORT": str(free_port())}
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serve_on_embedded_database_stops_cleanly_and_keeps_data(embedded_env, stop_signal):
+    health_url = f"http://127.0.0.1:{embedded_env['PEIL_PORT']}/healthz"
+    data_dir = embedded_env["PEIL_DATA_DIR"]
+
+    serve = start_serve(embedded_env)
+    body = wait_healthy(health_url, serve)
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert postgres_processes(data_dir), "the embedded server runs"
+
+    # A CLI command next to the running server borrows its database.
+    added = peil("sites", "add", "Kept", "--domain", "kept.nl", env=embedded_env)
+    assert added.returncode == 0, added.stderr
+    key = added.stdout.splitlines()[0]
+    assert postgres_processes(data_dir), "the CLI command did not stop serve's database"
+
+    serve.send_signal(stop_signal)
+    assert serve.wait(30) == 0
+    _, stderr = serve.communicate()
+    assert "Traceback" not in stderr
+    assert "stopped" in stderr
+    time.sleep(0.2)
+    assert postgres_processes(data_dir) == [], "no postgres process left behind"
+
+    serve = start_serve(embedded_env)
+    wait_healthy(health_url, serve)
+    listed = peil("sites", "list", env=embedded_env)
+    assert key in listed.stdout
+    serve.send_signal(signal.SIGTERM)
+    assert serve.wait(30) == 0
+    assert postgres_processes(data_dir) == []
+
+
+def test_workers_share_the_port(env):
+    port = free_port()
+    serve = start_serve({**env, "PEIL_PORT": str(port)}, "--workers", "2")
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", serve)
+        # The kernel spreads new connections over the listening workers.
+        pids: set[int] = set()
+        deadline = time.monotonic() + 20
+        while len(pids) < 2 and time.monotonic() < deadline:
+            pids.add(get_json(f"http://127.0.0.1:{port}/healthz")[1]["pid"])
+        assert len(pids) == 2, "both workers answer"
+        assert serve.pid not in pids
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(30) == 0
+    for pid in pids:
+        assert not psutil.pid_exists(pid)
+
+
+def test_port_in_use_is_one_sentence(env):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "collector", "serve", "--port", str(port)],
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"peil: Cannot listen on 127.0.0.1:{port} (Address already in use); stop what uses it"
+        " or choose another --port.")
