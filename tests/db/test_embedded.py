@@ -3,7 +3,6 @@ processes, stopped by the last one, never kept alive by a dead process."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -26,8 +25,13 @@ def test_started_reused_by_another_process_and_stopped_by_the_last(tmp_path):
     assert psutil.pid_exists(pid)
 
     # Another peil process borrows the running server and leaves it running.
-    done = subprocess.run([sys.executable, "-m", "collector", "sites", "list"],
-                          env=cli_env(tmp_path), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "collector", "sites", "list"],
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert psutil.pid_exists(pid)
 
@@ -37,8 +41,13 @@ def test_started_reused_by_another_process_and_stopped_by_the_last(tmp_path):
 
 
 def test_a_cli_command_alone_starts_and_stops_the_server(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "collector", "sites", "list"],
-                          env=cli_env(tmp_path), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "collector", "sites", "list"],
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "No sites yet" in done.stdout
     assert (tmp_path / "postgres" / "PG_VERSION").exists()
@@ -47,21 +56,31 @@ def test_a_cli_command_alone_starts_and_stops_the_server(tmp_path):
 
 def test_handle_of_a_killed_process_does_not_keep_the_server_alive(tmp_path):
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path;"
-         "from collector.db.embedded import EmbeddedPostgres;"
-         "s = EmbeddedPostgres(Path(sys.argv[1])); s.start();"
-         "print(s.server_pid(), flush=True); time.sleep(120)",
-         str(tmp_path / "postgres")],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path;"
+            "from collector.db.embedded import EmbeddedPostgres;"
+            "s = EmbeddedPostgres(Path(sys.argv[1])); s.start();"
+            "print(s.server_pid(), flush=True); time.sleep(120)",
+            str(tmp_path / "postgres"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     pid = int(holder.stdout.readline())
     holder.kill()  # SIGKILL: its handle stays in the list
     holder.wait()
     assert psutil.pid_exists(pid)
 
     # The next peil command forgets the dead handle, and as the last user stops the server.
-    done = subprocess.run([sys.executable, "-m", "collector", "sites", "list"],
-                          env=cli_env(tmp_path), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "collector", "sites", "list"],
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     if psutil.pid_exists(pid):
         psutil.Process(pid).wait(10)
