@@ -1,43 +1,122 @@
-"""The aiohttp application of one server process: routes, shared state, lifecycle."""
+"""The aiohttp application of one server process: routes, shared state, lifecycle.
+
+Start-up order (cleanup_ctx): database pool -> ingest (sites, salts, writer)
+-> scheduled jobs. Shutdown unwinds in reverse, so the writer drains every
+queued event while the pool is still open.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
+from contextlib import suppress
 
-import asyncpg
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from collector import health
 from collector.config import Settings
 from collector.db.connect import create_pool
+from collector.ingest.dedup import RecentIds
+from collector.ingest.enrich.client_address import parse_address
+from collector.ingest.enrich.geoip import GeoIP
+from collector.ingest.enrich.ip_truncation import describe_client
+from collector.ingest.enrich.user_agent import warm_up
+from collector.ingest.handlers import CLIENT_PRINTABLE, INGEST, Ingest, add_routes
+from collector.ingest.queue import EventQueue
+from collector.ingest.ratelimit import RateLimiter
+from collector.ingest.salts import SaltKeeper
+from collector.ingest.sites import SiteRegistry
+from collector.ingest.writer import BATCH_ROWS, Writer
 from collector.jobs.scheduler import Scheduler, standard_jobs
+from collector.keys import METRICS, POOL, SCHEDULER, SETTINGS, WRITER
+from collector.metrics import Metrics
 
-SETTINGS = web.AppKey("settings", Settings)
-POOL = web.AppKey("pool", asyncpg.Pool)
-SCHEDULER = web.AppKey("scheduler", Scheduler)
+RATE_BURST_FACTOR = 4
 
 
-def make_app(settings: Settings, database_url: str, *, run_jobs: bool = True) -> web.Application:
-    """Build the app; the pool opens on startup and everything drains on cleanup.
+class AccessLogger(AbstractAccessLogger):
+    """One line per request with the truncated client address (privacy rule 1)."""
 
-    `run_jobs` is False in all but one worker so scheduled jobs run once.
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if not self.logger.isEnabledFor(logging.DEBUG):
+            return
+        client = request.get(CLIENT_PRINTABLE)
+        if client is None:
+            settings = request.app[SETTINGS]
+            client = describe_client(
+                parse_address(request.remote), settings.ipv4_prefix, settings.ipv6_prefix
+            )
+        self.logger.debug(
+            '%s "%s %s" %s %.1fms',
+            client,
+            request.method,
+            request.path,
+            response.status,
+            time * 1000,
+        )
+
+
+def make_app(
+    settings: Settings,
+    database_url: str,
+    *,
+    run_jobs: bool = True,
+    metrics: Metrics | None = None,
+) -> web.Application:
+    """Build the app of one process.
+
+    `run_jobs` is False in all but one worker so scheduled jobs run once;
+    `metrics` is the worker's row of the shared metrics (a private one if None).
     """
     app = web.Application()
     app[SETTINGS] = settings
+    app[METRICS] = metrics or Metrics()
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         app[POOL] = await create_pool(database_url)
         yield
         await app[POOL].close()
 
+    async def ingest(app: web.Application) -> AsyncIterator[None]:
+        pool = app[POOL]
+        state = Ingest(
+            settings=settings,
+            sites=SiteRegistry(pool),
+            salts=SaltKeeper(pool),
+            geoip=GeoIP(settings.geoip_db) if settings.geoip_db else GeoIP.disabled(),
+            queue=EventQueue(settings.queue_max, wake_at=BATCH_ROWS),
+            recent_ids=RecentIds(),
+            limiter=RateLimiter(settings.rate_limit, settings.rate_limit * RATE_BURST_FACTOR),
+            metrics=app[METRICS],
+        )
+        await state.sites.load()
+        await state.salts.refresh()
+        warm_up()  # build the user-agent parser now, not on the first request
+        app[METRICS].set("queue_capacity", settings.queue_max)
+        app[INGEST] = state
+        app[WRITER] = Writer(pool, state.queue, app[METRICS])
+        app[WRITER].start()
+        refreshers = [
+            asyncio.create_task(state.sites.keep_fresh()),
+            asyncio.create_task(state.salts.keep_fresh()),
+        ]
+        yield
+        for task in refreshers:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        await app[WRITER].stop()
+
     async def scheduler(app: web.Application) -> AsyncIterator[None]:
-        # Runs after `database` is up and stops before it closes (cleanup_ctx
-        # unwinds in reverse order), so a job never sees a closed pool.
         app[SCHEDULER] = Scheduler(app[POOL], standard_jobs() if run_jobs else [])
         app[SCHEDULER].start()
         yield
         await app[SCHEDULER].stop()
 
-    app.cleanup_ctx.extend([database, scheduler])
+    app.cleanup_ctx.extend([database, ingest, scheduler])
+    add_routes(app)
     app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/metrics", health.metrics)
     return app

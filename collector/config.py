@@ -203,6 +203,20 @@ SETTINGS: tuple[Setting, ...] = (
         "secret_key_override",
     ),
     Setting(
+        "PEIL_RATE_LIMIT",
+        "50",
+        "ingest requests per second one address may send (bursts of 4x allowed); 0: no limit",
+        _int_between(0, 1_000_000),
+        "rate_limit",
+    ),
+    Setting(
+        "PEIL_QUEUE_MAX",
+        "100000",
+        "events a worker holds in memory for the writer; beyond it ingest answers 503",
+        _int_between(1000, 10_000_000),
+        "queue_max",
+    ),
+    Setting(
         "PEIL_LOG_LEVEL",
         "INFO",
         "DEBUG, INFO, WARNING or ERROR; INFO logs start, stop and problems, one line each",
@@ -228,6 +242,8 @@ class Settings:
     secret_key_override: str | None = None
     public_url_override: str | None = None
     log_level: str = "INFO"
+    rate_limit: int = 50
+    queue_max: int = 100_000
 
     @property
     def public_url(self) -> str:

@@ -2,7 +2,8 @@
 
 With --workers N every worker binds the same address with SO_REUSEPORT, so
 the kernel spreads connections over them; each has its own event loop, pool
-and (later) its own writer. The parent only starts, watches and stops them.
+and writer, and writes its metrics into its row of a shared map. The parent
+only starts, watches and stops them. Scheduled jobs run in worker 0 only.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ from contextlib import suppress
 
 from aiohttp import web
 
-from collector.app import make_app
+from collector.app import AccessLogger, make_app
 from collector.config import Settings
 from collector.errors import PeilError
+from collector.logs import configure_logging
+from collector.metrics import Metrics, create_shared_file
 
 log = logging.getLogger(__name__)
 
 WORKER_START_TIMEOUT_S = 60
-WORKER_STOP_TIMEOUT_S = 30
+WORKER_STOP_TIMEOUT_S = 40  # longer than the writer's own drain deadline
+SHUTDOWN_TIMEOUT_S = 10  # open connections get this long to finish
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -65,28 +69,40 @@ def serve(settings: Settings, database_url: str, workers: int) -> None:
     """Serve until SIGINT or SIGTERM; return after everything has drained."""
     check_port_free(settings.host, settings.port)
     if workers == 1:
-        run_on_uvloop(
-            _serve_one(settings, database_url, reuse_port=False, run_jobs=True, ready=None)
-        )
+        run_on_uvloop(serve_process(settings, database_url))
     else:
         _serve_many(settings, database_url, workers)
 
 
-async def _serve_one(
-    settings: Settings, database_url: str, *, reuse_port: bool, run_jobs: bool, ready
+async def serve_process(
+    settings: Settings,
+    database_url: str,
+    *,
+    reuse_port: bool = False,
+    run_jobs: bool = True,
+    metrics: Metrics | None = None,
+    ready=None,
 ) -> None:
+    """Serve in this process until SIGINT/SIGTERM, then drain and return.
+
+    `ready` (a worker's queue to the parent) receives ("ready", pid) or
+    ("error", sentence); without it, a start-up failure raises PeilError.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    runner = web.AppRunner(
-        make_app(settings, database_url, run_jobs=run_jobs), handle_signals=False, access_log=None
-    )
+    app = make_app(settings, database_url, run_jobs=run_jobs, metrics=metrics)
+    runner = web.AppRunner(app, handle_signals=False, access_log_class=AccessLogger)
     try:
         await runner.setup()
         site = web.TCPSite(
-            runner, settings.host, settings.port, reuse_port=reuse_port, shutdown_timeout=10
+            runner,
+            settings.host,
+            settings.port,
+            reuse_port=reuse_port,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_S,
         )
         await site.start()
     except (PeilError, OSError) as exc:
@@ -100,19 +116,29 @@ async def _serve_one(
             raise PeilError(message) from None
         ready.put(("error", message))
         return
-    if ready is not None:
+    if ready is None:
+        log.info("listening on http://%s:%d", settings.host, settings.port)
+    else:
         ready.put(("ready", os.getpid()))
     await stop.wait()
-    log.info("stopping: draining queued work")
+    log.info("stopping: draining queued events")
     await runner.cleanup()
 
 
-def _worker_main(settings: Settings, database_url: str, run_jobs: bool, ready) -> None:
-    from collector.logs import configure_logging
-
+def _worker_main(
+    settings: Settings, database_url: str, index: int, workers: int, metrics_path: str, ready
+) -> None:
     configure_logging(settings.log_level)
+    metrics = Metrics(metrics_path, index, workers)
     run_on_uvloop(
-        _serve_one(settings, database_url, reuse_port=True, run_jobs=run_jobs, ready=ready)
+        serve_process(
+            settings,
+            database_url,
+            reuse_port=True,
+            run_jobs=index == 0,
+            metrics=metrics,
+            ready=ready,
+        )
     )
 
 
@@ -121,12 +147,12 @@ def _serve_many(settings: Settings, database_url: str, workers: int) -> None:
     # locks or database handles of the parent.
     context = multiprocessing.get_context("spawn")
     ready = context.Queue()
+    metrics_path = create_shared_file(workers, settings.data_dir)
     processes = [
         context.Process(
             target=_worker_main,
-            args=(settings, database_url, index == 0, ready),
+            args=(settings, database_url, index, workers, metrics_path, ready),
             name=f"peil-worker-{index}",
-            daemon=False,
         )
         for index in range(workers)
     ]
@@ -149,7 +175,7 @@ def _serve_many(settings: Settings, database_url: str, workers: int) -> None:
                 ) from None
             if status == "error":
                 raise PeilError(detail)
-        log.info("%d workers ready", workers)
+        log.info("listening on http://%s:%d with %d workers", settings.host, settings.port, workers)
         while not stopping and all(p.is_alive() for p in processes):
             time.sleep(0.5)
         if not stopping:
@@ -165,3 +191,5 @@ def _serve_many(settings: Settings, database_url: str, workers: int) -> None:
                 process.kill()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        with suppress(FileNotFoundError):
+            os.unlink(metrics_path)

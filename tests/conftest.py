@@ -15,7 +15,7 @@ import secrets
 import sys
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import asynccontextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -24,7 +24,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from collector.app import make_app
+from collector.app import AccessLogger, make_app
 from collector.cli import run
 from collector.config import Settings, load_settings
 from collector.db.embedded import EmbeddedPostgres
@@ -124,16 +124,32 @@ def settings(env: dict[str, str]) -> Settings:
     return load_settings(env)
 
 
-@pytest.fixture(scope="module")
-async def server(settings: Settings, database_url: str) -> AsyncIterator[str]:
-    """A real aiohttp server of Peil's app on a loopback port; yields its base URL."""
-    runner = web.AppRunner(make_app(settings, database_url), access_log=None)
+@dataclass
+class RunningApp:
+    url: str
+    app: web.Application
+    runner: web.AppRunner
+
+
+@asynccontextmanager
+async def running_app(settings: Settings, database_url: str) -> AsyncIterator[RunningApp]:
+    """Peil's app served by a real aiohttp server on a free loopback port."""
+    runner = web.AppRunner(make_app(settings, database_url), access_log_class=AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    try:
+        yield RunningApp(f"http://127.0.0.1:{port}", runner.app, runner)
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture(scope="module")
+async def server(settings: Settings, database_url: str) -> AsyncIterator[RunningApp]:
+    """A real aiohttp server of Peil's app on a loopback port, for the whole module."""
+    async with running_app(settings, database_url) as running:
+        yield running
 
 
 @dataclass

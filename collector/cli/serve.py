@@ -13,6 +13,7 @@ from collector.db.connect import connection, database_server, describe_url
 from collector.db.migrate import apply_migrations
 from collector.db.partitions import ensure_partitions_ahead
 from collector.logs import configure_logging
+from collector.server import check_port_free
 from collector.server import serve as run_server
 
 log = logging.getLogger("peil")
@@ -51,16 +52,16 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings.log_level)
+    check_port_free(settings.host, settings.port)
     with database_server(settings) as url:
         asyncio.run(_prepare(url))
-        log.info("database %s ready", describe_url(url))
         log.info(
-            "Peil is listening on %s (dashboard: %s/); stop with Ctrl-C",
-            f"{settings.host}:{settings.port}",
+            "database %s ready; dashboard at %s/ (stop with Ctrl-C)",
+            describe_url(url),
             settings.public_url,
         )
         run_server(settings, url, args.workers)
-        log.info("stopped")
+    log.info("stopped")
     return 0
 
 

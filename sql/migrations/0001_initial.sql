@@ -27,8 +27,10 @@ CREATE TABLE events (
     dur             real,                  -- media duration, seconds
     x               real,                  -- click x, fraction of page width
     y               integer,               -- click y, pixels from the page top
+    eng             integer,               -- pageleave: visible and focused time, ms
     type            smallint NOT NULL,     -- event type code
     seq             smallint NOT NULL DEFAULT 0,  -- order within its batch
+    depth           smallint,              -- pageleave: deepest scroll, percent
     screen_w        smallint,
     screen_h        smallint,
     browser_version smallint,

@@ -7,23 +7,10 @@ from ipaddress import ip_address
 from pathlib import Path
 
 import pytest
-from mmdb_writer import MMDBWriter
-from netaddr import IPSet
 
 from collector.errors import PeilError
 from collector.ingest.enrich.geoip import Geo, GeoIP, geo_from_record
-
-
-def _write(path: Path, entries: dict[str, dict], *, ip_version: int = 6) -> Path:
-    writer = MMDBWriter(
-        ip_version=ip_version,
-        database_type="Test-City",
-        ipv4_compatible=ip_version == 6,
-    )
-    for cidr, record in entries.items():
-        writer.insert_network(IPSet([cidr]), record)
-    writer.to_db_file(str(path))
-    return path
+from tests.ingest.mmdb import write_mmdb as _write
 
 
 @pytest.fixture

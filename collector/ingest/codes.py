@@ -1,0 +1,44 @@
+"""Fixed vocabularies of the ingest path: event type codes and drop reasons.
+
+Event types are stored as smallint codes; the numbers are part of the
+database format, so never renumber one, only add.
+"""
+
+from __future__ import annotations
+
+EVENT_TYPES: dict[str, int] = {
+    "pageview": 1,
+    "pageleave": 2,
+    "click": 3,
+    "hover": 4,
+    "eleOn": 5,
+    "eleOff": 6,
+    "error": 7,
+    "custom": 8,
+    "videoLoad": 20,
+    "play": 21,
+    "pause": 22,
+    "seek": 23,
+    "rewind": 24,
+    "ended": 25,
+    "videoUnload": 26,
+}
+EVENT_NAMES: dict[int, str] = {code: name for name, code in EVENT_TYPES.items()}
+MEDIA_TYPES = frozenset(("videoLoad", "play", "pause", "seek", "rewind", "ended", "videoUnload"))
+
+# Why an event (or a whole request's events) was not stored. A fixed list, so
+# /metrics has one series per reason and a typo cannot invent a new one.
+DROP_REASONS = (
+    "unknown_type",  # "t" is not one of EVENT_TYPES
+    "bad_field",  # a field has the wrong type or is out of range
+    "bad_props",  # custom props not a small flat object
+    "duplicate",  # client event id seen within the dedup window
+    "bot",  # user agent of a crawler, script or headless browser
+    "unknown_site",  # site key not registered
+    "foreign_origin",  # Origin/Referer/url not on the site's domains
+    "bad_body",  # the request body was unparseable or of the wrong shape
+    "too_large",  # over 64 KiB or 200 events
+    "rate_limited",  # too many requests from one address
+    "overloaded",  # queue full: answered 503
+    "write_failed",  # a row PostgreSQL refused even alone (poison row)
+)

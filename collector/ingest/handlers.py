@@ -1,0 +1,254 @@
+"""Receive: the HTTP side of ingest (POST /api/events, OPTIONS, GET /api/p.gif).
+
+A handler does little: check the address's rate, read a bounded body, look
+the site up in memory, run the pipeline, hand the rows to the queue, answer.
+It never waits on PostgreSQL. Why events were dropped goes back in the
+`X-Peil-Dropped` header, so a site owner can debug their snippet.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from collector.config import Settings
+from collector.ingest.dedup import RecentIds
+from collector.ingest.enrich.client_address import client_address
+from collector.ingest.enrich.geoip import GeoIP
+from collector.ingest.enrich.ip_truncation import describe_client
+from collector.ingest.enrich.referrer import host_allowed, origin_host, split_url
+from collector.ingest.enrich.user_agent import parse_user_agent
+from collector.ingest.pipeline import RequestFacts, build_rows, received_now, request_columns
+from collector.ingest.queue import EventQueue
+from collector.ingest.ratelimit import RateLimiter
+from collector.ingest.salts import SaltKeeper
+from collector.ingest.sites import SiteInfo, SiteRegistry
+from collector.ingest.validate import MAX_BODY_BYTES, BadBody, Batch, parse_body
+from collector.metrics import Metrics
+
+RETRY_AFTER_S = "5"
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+CORS_MAX_AGE = "86400"
+
+
+@dataclass
+class Ingest:
+    """Everything one process needs to accept events."""
+
+    settings: Settings
+    sites: SiteRegistry
+    salts: SaltKeeper
+    geoip: GeoIP
+    queue: EventQueue
+    recent_ids: RecentIds
+    limiter: RateLimiter
+    metrics: Metrics
+
+
+INGEST = web.AppKey("ingest", Ingest)
+# Per-request facts the steps hand each other (and the access log reads).
+CLIENT_ADDRESS = web.RequestKey("peil_address", object)  # full address: memory only
+CLIENT_PRINTABLE = web.RequestKey("peil_client", str)  # truncated, for logs
+ALLOWED_ORIGIN = web.RequestKey("peil_origin", object)
+DROPPED = web.RequestKey("peil_dropped", dict)
+
+
+class Refused(Exception):
+    """The request is answered without storing anything."""
+
+    def __init__(self, status: int, reason: str, message: str, count: int = 1) -> None:
+        super().__init__(message)
+        self.status, self.reason, self.count = status, reason, count
+
+
+def _json_error(status: int, message: str, headers: dict[str, str] | None = None):
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+async def read_body(request: web.Request) -> bytes:
+    """At most MAX_BODY_BYTES, or BadBody(413) as soon as it is clearly more."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise BadBody(413, f"body over {MAX_BODY_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(16384):
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise BadBody(413, f"body over {MAX_BODY_BYTES} bytes")
+    return bytes(body)
+
+
+def check_origin(request: web.Request, batch: Batch, site: SiteInfo) -> str | None:
+    """The Origin host if the request may speak for this site; Refused otherwise."""
+    page = split_url(batch.url)
+    if page is None or not host_allowed(page[0], site.domains):
+        raise Refused(
+            403, "foreign_origin", "the page url is not on the site's domains", len(batch.events)
+        )
+    header = request.headers.get("Origin") or request.headers.get("Referer")
+    if header and header != "null":
+        host = origin_host(header)
+        if host is None or not host_allowed(host, site.domains):
+            raise Refused(
+                403, "foreign_origin", "Origin is not one of the site's domains", len(batch.events)
+            )
+        return host
+    return None
+
+
+def cors_headers(request: web.Request, allowed_origin: str | None) -> dict[str, str]:
+    origin = request.headers.get("Origin")
+    if not origin or allowed_origin is None:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+async def accept(request: web.Request, batch: Batch) -> web.Response | None:
+    """Run the pipeline for one parsed batch; returns None when stored (or dropped as bot)."""
+    ingest = request.app[INGEST]
+    site = await ingest.sites.get(batch.site)
+    if site is None:
+        raise Refused(403, "unknown_site", "unknown site", len(batch.events))
+    origin = check_origin(request, batch, site)
+    request[ALLOWED_ORIGIN] = origin
+    headers = request.headers
+    user_agent = headers.get("User-Agent", "")
+    agent = parse_user_agent(user_agent)
+    if agent.is_bot:
+        ingest.metrics.add("dropped:bot", len(batch.events))
+        return None
+    facts = RequestFacts(
+        received=received_now(),
+        address=request[CLIENT_ADDRESS],
+        user_agent=user_agent,
+        agent=agent,
+        accept_language=headers.get("Accept-Language"),
+        origin=origin,
+        private=headers.get("DNT") == "1" or headers.get("Sec-GPC") == "1",
+    )
+    shared = request_columns(
+        batch, site, facts, await ingest.salts.salt_now(), ingest.geoip, ingest.settings
+    )
+    dropped: dict[str, int] = {}
+    rows = build_rows(batch, site, facts, shared, ingest.recent_ids, dropped)
+    for reason, count in dropped.items():
+        ingest.metrics.add(f"dropped:{reason}", count)
+    if dropped:
+        request[DROPPED] = dropped
+    if rows and not ingest.queue.offer(rows):
+        raise Refused(503, "overloaded", "the collector is overloaded; retry later", len(rows))
+    ingest.metrics.add("events_accepted", len(rows))
+    ingest.metrics.set("queue_depth", len(ingest.queue))
+    return None
+
+
+def locate_client(request: web.Request) -> None:
+    """Client address for this request (in memory only) and its printable, truncated form."""
+    settings = request.app[INGEST].settings
+    address = client_address(
+        request.remote,
+        ",".join(request.headers.getall("X-Forwarded-For", ())) or None,
+        settings.trusted_proxies,
+    )
+    request[CLIENT_ADDRESS] = address
+    request[CLIENT_PRINTABLE] = describe_client(address, settings.ipv4_prefix, settings.ipv6_prefix)
+
+
+def check_rate(request: web.Request) -> None:
+    ingest = request.app[INGEST]
+    address = request[CLIENT_ADDRESS]
+    if ingest.limiter.enabled and address is not None and not ingest.limiter.allow(address.packed):
+        raise Refused(429, "rate_limited", "too many requests from this address")
+
+
+def answer_refused(request: web.Request, refused: Refused) -> web.Response:
+    ingest = request.app[INGEST]
+    ingest.metrics.add(f"dropped:{refused.reason}", refused.count)
+    ingest.metrics.add(f"requests:{refused.status}")
+    headers = {"X-Peil-Dropped": f"{refused.reason}={refused.count}"}
+    if refused.status in (429, 503):
+        headers["Retry-After"] = RETRY_AFTER_S
+    return _json_error(refused.status, str(refused), headers)
+
+
+def accepted_headers(request: web.Request) -> dict[str, str]:
+    headers = cors_headers(request, request.get(ALLOWED_ORIGIN))
+    dropped = request.get(DROPPED)
+    if dropped:
+        headers["X-Peil-Dropped"] = ", ".join(f"{k}={v}" for k, v in sorted(dropped.items()))
+        headers["Access-Control-Expose-Headers"] = "X-Peil-Dropped"
+    return headers
+
+
+async def post_events(request: web.Request) -> web.Response:
+    """POST /api/events: 202 when accepted (also with some events dropped)."""
+    locate_client(request)
+    try:
+        check_rate(request)
+        try:
+            batch = parse_body(await read_body(request))
+        except BadBody as bad:
+            raise Refused(
+                bad.status, "too_large" if bad.status == 413 else "bad_body", str(bad)
+            ) from None
+        await accept(request, batch)
+    except Refused as refused:
+        return answer_refused(request, refused)
+    request.app[INGEST].metrics.add("requests:202")
+    return web.Response(status=202, headers=accepted_headers(request))
+
+
+async def preflight(request: web.Request) -> web.Response:
+    """OPTIONS /api/events: CORS for JSON posts, only for origins of known sites."""
+    host = origin_host(request.headers.get("Origin"))
+    if host is None or not request.app[INGEST].sites.any_site_has(host):
+        return web.Response(status=403)
+    return web.Response(
+        status=204,
+        headers={
+            "Access-Control-Allow-Origin": request.headers["Origin"],
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": CORS_MAX_AGE,
+            "Vary": "Origin",
+        },
+    )
+
+
+async def pixel(request: web.Request) -> web.Response:
+    """GET /api/p.gif?site=KEY&url=...&ref=...: a pageview for pages without JavaScript."""
+    locate_client(request)
+    status = 200
+    query = request.query
+    try:
+        check_rate(request)
+        site, url = query.get("site"), query.get("url")
+        if not site or not url:
+            raise Refused(400, "bad_body", "site and url are required")
+        batch = Batch(
+            site=site,
+            url=url[:2048],
+            ref=query.get("ref"),
+            screen_w=None,
+            screen_h=None,
+            player_version=None,
+            uid=None,
+            sid=None,
+            events=[{"t": "pageview"}],
+        )
+        await accept(request, batch)
+        request.app[INGEST].metrics.add("requests:202")
+    except Refused as refused:
+        answer_refused(request, refused)
+        status = refused.status
+    # Always the image, so a refused pixel never shows as a broken one.
+    return web.Response(
+        body=PIXEL, status=status, content_type="image/gif", headers={"Cache-Control": "no-store"}
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/events", post_events)
+    app.router.add_route("OPTIONS", "/api/events", preflight)
+    app.router.add_get("/api/p.gif", pixel)

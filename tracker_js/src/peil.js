@@ -1,0 +1,453 @@
+/*! peil.js | AGPL-3.0-or-later */
+/*
+ * The Peil browser tracker. Embed with
+ *   <script defer src="https://stats.example.nl/peil.js" data-site="SITEKEY"></script>
+ * Options (data-* attributes of that script tag):
+ *   data-site="KEY"           site key (required; without it nothing runs)
+ *   data-consent="required"   send nothing until peil.consent(true); then use the peil_id cookie
+ *   data-cookie-days="395"    lifetime of the consent-mode uid, counted from the first consent
+ *   data-api="URL"            endpoint; default: origin of this script's src + /api/events
+ * Mark-up hooks: data-peil-name="x" names an element in click/hover descriptors,
+ * data-peil-track["=label"] reports eleOn/eleOff, data-peil-ignore silences an element
+ * (and its subtree) for clicks, hovers, visibility and media.
+ *
+ * Public API: window.peil is a function that is also an object with methods.
+ *   peil.track(name, props)   custom event; name <= 100 chars; props: flat object, at most
+ *                             20 keys (<= 50 chars) of string (<= 200 chars)/number/boolean
+ *   peil.pageview()           record a pageview of the current URL now (history API and
+ *                             hash navigation are tracked automatically)
+ *   peil.consent(true|false)  consent mode only: grant (sets the cookie, sends what was held
+ *                             in memory) or withdraw (deletes the cookie, drops held events)
+ *   peil.optOut()/optIn()     remember on this browser (localStorage peil_optout) not to track
+ *   peil.flush()              send queued events now
+ *   peil.v                    tracker version
+ *   peil('track', 'signup', {plan: 'pro'}) calls a method by name. Calls made before the
+ *   script loads are queued by this stub and replayed on load, in order:
+ *     window.peil = window.peil || function () { (window.peil.q = window.peil.q || []).push(arguments) }
+ *
+ * Source layout: aliases, config, privacy checks, queue, transport, page tracking,
+ * engagement, clicks/hovers/visibility/errors, media tracking, public API, start.
+ * Every handler is wrapped (safe()): the tracker never throws into the page.
+ */
+
+// ---------------------------------------------------------------- aliases
+// Browser globals and repeated strings, once, so the minifier can shrink them.
+const w = window
+const d = document
+const root = d.documentElement
+const nav = navigator
+const loc = location
+const M = Math
+const now = Date.now
+const VERSION = __VERSION__ // replaced by build.mjs with package.json's version
+const TRACK = 'data-peil-track'
+const MEDIA = 'video,audio'
+const UNDEF = undefined
+
+const safe = (f) => (...a) => {
+  try {
+    return f(...a)
+  } catch (_) {}
+}
+// Capture phase: sees events the page stops, and media events, which do not bubble.
+const on = (target, type, f) => target.addEventListener(type, safe(f), true)
+const attr = (el, name) => el.getAttribute(name)
+const round = (x, k = 10) => M.round(x * k) / k
+// URL or file name without query string and fragment.
+const clean = (s) => (s || '').split(/[?#]/)[0]
+// 16 random base-36 characters (~82 bits): event ids, uid and sid.
+const rid = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b % 36).toString(36)).join('')
+
+// ---------------------------------------------------------------- config
+const script = d.currentScript || d.querySelector('script[data-site]')
+const cfg = (k) => script && attr(script, 'data-' + k)
+const SITE = cfg('site')
+const CONSENT = cfg('consent') == 'required'
+const COOKIE_MS = (+cfg('cookie-days') || 395) * 864e5
+const API = cfg('api') || (script && new URL(script.src, loc).origin) + '/api/events'
+
+// ---------------------------------------------------------------- privacy checks
+// Do Not Track / Global Privacy Control: send nothing at all, not even cookieless
+// events (DESIGN: both are honoured; the server also discards uid/sid under them).
+const DNT = nav.doNotTrack == '1' || nav.globalPrivacyControl === true
+const OPTOUT = 'peil_optout'
+// Storage access throws in some private modes and sandboxed frames.
+const storage = (f) => safe(f)(localStorage)
+let optedOut = storage((s) => s.getItem(OPTOUT)) == '1'
+// Dropped: nothing is queued or sent.
+const off = () => DNT || optedOut
+
+// Consent mode: the peil_id cookie is "uid.uidCreatedMs.sid.lastSeenMs". Its max-age
+// counts down from the uid's creation (first consent), so visits never extend it.
+const readCookie = () => (d.cookie.match(/(?:^|;\s*)peil_id=([^;]*)/) || [])[1]
+const writeCookie = (value, maxAge) => {
+  d.cookie = `peil_id=${value};path=/;max-age=${maxAge};SameSite=Lax${
+    loc.protocol == 'https:' ? ';Secure' : ''
+  }`
+}
+// A consent cookie from an earlier visit means consent was given.
+let consented = CONSENT && !!readCookie()
+// Held: consent mode without consent; events wait in memory only, nothing is sent.
+const held = () => CONSENT && !consented
+// Returns [uid, sid], creating or renewing them, and refreshes the cookie.
+const ids = () => {
+  const t = now()
+  let [uid, born, sid, seen] = (readCookie() || '').split('.')
+  if (!sid || !(t - born < COOKIE_MS)) (uid = rid()), (born = t)
+  if (!(t - seen < 18e5)) sid = rid() // a new session after 30 min idle
+  writeCookie([uid, born, sid, t].join('.'), ((born - t + COOKIE_MS) / 1e3) | 0)
+  return [uid, sid]
+}
+const forget = () => {
+  writeCookie('', 0)
+  queue = []
+}
+
+// ---------------------------------------------------------------- queue
+// [url, event] pairs: "url" of a body is the page URL at the time of its events.
+let queue = []
+let timer = 0
+let delay = 5e3
+let url = loc.href
+const push = (t, fields, u = url) => {
+  if (off()) return
+  // at most 1000 held events: drop the oldest
+  queue.push([u, { id: rid(), t, ts: now(), ...fields }]) > 1e3 && queue.shift()
+  timer || (timer = setTimeout(flush, delay))
+}
+
+// ---------------------------------------------------------------- transport
+// sendBeacon with a string body sends text/plain: no CORS preflight. The fetch fallback
+// gets text/plain;charset=UTF-8 from its string body too; no-cors: the answer is unused, and
+// no cookies go to another origin.
+const post = (body) => {
+  try {
+    return nav.sendBeacon(API, body)
+  } catch (_) {}
+  fetch(API, { method: 'POST', body, keepalive: true, mode: 'no-cors' }).catch(
+    () => {}
+  )
+  return 1
+}
+// Sends the whole queue: one body per run of events with the same URL, at most 200
+// events and 64 KiB each. A refused beacon keeps the rest queued for one retry chain
+// with a doubling delay (10 s ... 60 s); a success resets the delay to 5 s.
+const flush = safe(() => {
+  clearTimeout(timer)
+  timer = 0
+  if (off()) queue = []
+  if (held() || !queue.length) return
+  const [uid, sid] = CONSENT ? ids() : [null, null]
+  while (queue.length) {
+    const u = queue[0][0]
+    let n = 0
+    let body
+    while (n < queue.length && n < 200 && queue[n][0] == u) n++
+    for (;;) {
+      body = JSON.stringify({
+        site: SITE,
+        url: u,
+        ref: d.referrer,
+        sw: screen.width,
+        sh: screen.height,
+        pv: VERSION,
+        uid,
+        sid,
+        events: queue.slice(0, n).map((q) => q[1]),
+      })
+      if (n < 2 || new Blob([body]).size <= 65536) break
+      n >>= 1
+    }
+    if (!post(body)) {
+      timer = setTimeout(flush, (delay = M.min(delay * 2, 6e4)))
+      return
+    }
+    queue.splice(0, n)
+  }
+  delay = 5e3
+})
+
+// ---------------------------------------------------------------- page tracking
+let depth = 0 // deepest scroll of this page view, percent of the page height
+let sentDepth = -1 // depth in the last pageleave; -1: none sent yet for this page view
+let hovers = 0
+let errors = 0
+const scrolled = () => {
+  depth = M.max(
+    depth,
+    M.min(100, M.round(((scrollY + innerHeight) / root.scrollHeight) * 100))
+  )
+}
+// A pageview when the URL changed (or when forced): replaceState to the same URL, or
+// popstate + hashchange for one change, count once.
+const pageview = (force) => {
+  if (!force && loc.href == url) return
+  leave() // for the previous URL
+  url = loc.href
+  depth = hovers = errors = 0
+  sentDepth = -1
+  scrolled()
+  push('pageview')
+}
+const navigated = () => pageview()
+const wrap = (k) => {
+  const orig = history[k]
+  history[k] = function () {
+    const r = orig.apply(this, arguments)
+    safe(navigated)()
+    return r
+  }
+}
+
+// ---------------------------------------------------------------- engagement
+// eng: ms the page was visible and focused. Each pageleave carries the engaged time
+// since the previous pageleave of the same page view (so the server sums them) and the
+// deepest scroll so far (the server takes the maximum). One is sent per hide, leave or
+// SPA navigation, unless nothing changed since the last one (e.g. pagehide after hidden).
+let eng = 0
+let active = 0 // start of the current engaged stretch, 0 when not engaged
+const tick = () => {
+  const t = now()
+  if (active) eng += t - active
+  active = !d.hidden && d.hasFocus() ? t : 0
+}
+const leave = () => {
+  tick()
+  scrolled()
+  if (eng || depth > sentDepth) push('pageleave', { depth, eng }), (eng = 0), (sentDepth = depth)
+}
+const visibility = () => {
+  tick()
+  if (d.hidden) leave(), flush()
+}
+const pagehide = () => {
+  leave()
+  d.querySelectorAll(MEDIA).forEach(unload)
+  flush()
+}
+
+// ---------------------------------------------------------------- clicks, hovers, visibility, errors
+// Descriptor: tag#id.class1.class2, or tag[data-peil-name=x] for named elements; never
+// text content or values; at most 100 chars. Clicks and hovers describe the nearest
+// meaningful ancestor.
+const desc = (el) => {
+  const tag = el.tagName.toLowerCase()
+  const name = attr(el, 'data-peil-name')
+  const cls = (attr(el, 'class') || '').trim().split(/\s+/, 2).join('.')
+  return (
+    name ? `${tag}[data-peil-name=${name}]` : tag + (el.id ? '#' + el.id : '') + (cls && '.' + cls)
+  ).slice(0, 100)
+}
+const pick = (el) => el.closest('a,button,input,select,label,[role=button],[data-peil-name]') || el
+const ignored = (el) => el.closest('[data-peil-ignore]')
+
+// x: fraction of the page width; y: pixels from the page top. Keyboard activation
+// (detail 0) has no pointer position: use the element's centre.
+const click = (e) => {
+  const el = pick(e.target)
+  if (ignored(el)) return
+  let x = e.pageX
+  let y = e.pageY
+  if (!e.detail) {
+    const r = el.getBoundingClientRect()
+    x = r.left + r.width / 2 + scrollX
+    y = r.top + r.height / 2 + scrollY
+  }
+  push('click', { el: desc(el), x: round(x / root.scrollWidth, 1e3), y: M.round(y) })
+}
+
+// Hover: a mouse pointer staying 500 ms on an element (not the page itself); at most 5
+// per page view.
+let hoverEl
+let hoverTimer
+const hover = (e) => {
+  const el = pick(e.target)
+  if (e.pointerType != 'mouse' || el == hoverEl) return
+  clearTimeout(hoverTimer)
+  hoverEl = el
+  if (el != d.body && el != root && !ignored(el))
+    hoverTimer = setTimeout(
+      safe(() => hovers++ < 5 && push('hover', { el: desc(el) })),
+      500
+    )
+}
+const pointerout = (e) => e.relatedTarget || (clearTimeout(hoverTimer), (hoverEl = 0))
+
+// eleOn/eleOff: [data-peil-track] elements at least half in view. (An element taller than
+// twice the viewport never reaches that ratio.)
+const shown = new WeakSet()
+const io =
+  w.IntersectionObserver &&
+  new IntersectionObserver(
+    safe((entries) =>
+      entries.forEach((e) => {
+        const el = e.target
+        const f = { el: (attr(el, TRACK) || desc(el)).slice(0, 100) }
+        if (e.intersectionRatio >= 0.5) {
+          if (!shown.has(el) && !ignored(el)) shown.add(el), push('eleOn', f)
+        } else if (shown.delete(el)) push('eleOff', f)
+      })
+    ),
+    { threshold: 0.5 }
+  )
+
+// JavaScript errors (ErrorEvent; resource load errors have no message), 5 per page view.
+const jsError = (e) =>
+  e.message &&
+  errors++ < 5 &&
+  push('error', { msg: e.message.slice(0, 200), src: clean(e.filename), line: e.lineno })
+
+// ---------------------------------------------------------------- media tracking
+// Per element: a = last known playhead (from timeupdate; on "seeking" currentTime is
+// already the target), g = start of the segment being watched (undefined when not
+// playing), l = currentSrc once loaded (0 after unload), e = just ended.
+// Segments: pause, ended and videoUnload close [from, pos]; seek/rewind close
+// [from, to] and the next segment starts at pos if still playing. A seek while paused
+// carries from == to (zero length: nothing watched). After pause closed a segment, an
+// ended carries from == pos, so no time is counted twice. The restart of an ended medium
+// and jumps under 0.5 s are not reported as seeks.
+const media = new WeakMap()
+const mediaEvent = (v, t, pos, fields) =>
+  push(
+    t,
+    {
+      el: desc(v),
+      src: clean(v.currentSrc),
+      pos: round(pos),
+      dur: isFinite(v.duration) ? round(v.duration) : UNDEF,
+      ...fields,
+    }
+  )
+// While a seek is pending (pause() and currentTime = x in one task) the segment ends at
+// the last known playhead, not at the seek target.
+const close = (v, t, s) => {
+  const p = v.seeking ? s.a : v.currentTime
+  mediaEvent(v, t, p, { from: round(s.g == UNDEF ? p : s.g) })
+  s.g = UNDEF
+}
+const unload = (v) => {
+  const s = media.get(v)
+  if (s && s.l) close(v, 'videoUnload', s), (s.l = 0)
+}
+// One handler per media event type: (element, state, currentTime, type).
+const mediaHandlers = {
+  timeupdate: (v, s, c) => v.seeking || (s.a = c),
+  loadedmetadata: (v, s, c) =>
+    s.l != v.currentSrc &&
+    ((s.l = v.currentSrc), (s.g = UNDEF), (s.a = c), (s.e = 0), mediaEvent(v, 'videoLoad', c)),
+  play: (v, s, c, t) => {
+    s.g = s.a = c
+    mediaEvent(v, t, c)
+  },
+  pause: (v, s, c, t) => close(v, t, s),
+  ended: (v, s, c, t) => {
+    close(v, t, s)
+    s.e = 1
+  },
+  seeking: (v, s, c) => {
+    if (s.e || M.abs(c - s.a) >= 0.5) {
+      s.e ||
+        mediaEvent(v, c < s.a ? 'rewind' : 'seek', c, {
+          from: round(s.g == UNDEF ? s.a : s.g),
+          to: round(s.a),
+        })
+      s.e = 0
+      s.g = v.paused ? UNDEF : c
+    }
+    s.a = c
+  },
+  error: (v, s, c, t) => mediaEvent(v, t, c, { code: v.error && v.error.code }),
+}
+const onMedia = (t, v) => {
+  if (!v.matches(MEDIA) || ignored(v)) return
+  let s = media.get(v)
+  s || media.set(v, (s = { a: v.currentTime }))
+  mediaHandlers[t](v, s, v.currentTime, t)
+}
+const each = (node, sel, f) => {
+  if (node.matches) node.matches(sel) && f(node), node.querySelectorAll(sel).forEach(f)
+}
+// Media and tracked elements present at start or added later. Media events themselves are
+// caught by capture listeners on the document; this only catches up on media that loaded
+// (or started) before we saw them.
+const scan = (node) => {
+  each(node, MEDIA, (v) => {
+    if (v.readyState && !(media.get(v) || {}).l) {
+      onMedia('loadedmetadata', v)
+      v.paused || onMedia('play', v)
+    }
+  })
+  io && each(node, `[${TRACK}]`, (el) => io.observe(el))
+}
+const mutations = (list) =>
+  list.forEach((m) => {
+    m.addedNodes.forEach(scan)
+    m.removedNodes.forEach((n) => each(n, MEDIA, (v) => v.isConnected || unload(v)))
+  })
+
+// ---------------------------------------------------------------- public API
+const consent = (yes) => {
+  if (!CONSENT) return // cookieless mode has nothing to consent to
+  consented = !!yes
+  if (yes) ids(), flush() // ids() sets the cookie
+  else forget()
+}
+const api = safe((method, ...args) => api[method].apply(UNDEF, args))
+const methods = {
+  track: (name, props) =>
+    push('custom', {
+      n: String(name).slice(0, 100),
+      props: Object.fromEntries(
+        Object.entries(Object(props))
+          // strings, numbers, booleans (not bigint or symbol: JSON would throw/drop them)
+          .filter(([, v]) => /^(st|nu|bo)/.test(typeof v))
+          .slice(0, 20)
+          .map(([k, v]) => [k.slice(0, 50), v.slice ? v.slice(0, 200) : v])
+      ),
+    }),
+  pageview: () => pageview(1),
+  consent,
+  optOut: () => {
+    storage((s) => s.setItem(OPTOUT, '1'))
+    optedOut = 1
+    forget()
+  },
+  optIn: () => {
+    storage((s) => s.removeItem(OPTOUT))
+    optedOut = 0
+  },
+  flush,
+}
+
+// ---------------------------------------------------------------- start
+const start = () => {
+  ;['pushState', 'replaceState'].forEach(wrap)
+  on(w, 'popstate', navigated)
+  on(w, 'hashchange', navigated)
+  on(w, 'scroll', scrolled)
+  on(w, 'focus', tick)
+  on(w, 'blur', tick)
+  on(d, 'visibilitychange', visibility)
+  on(w, 'pagehide', pagehide)
+  on(d, 'click', click)
+  on(d, 'pointerover', hover)
+  on(d, 'pointerout', pointerout)
+  on(w, 'error', jsError)
+  for (const t in mediaHandlers) on(d, t, (e) => onMedia(t, e.target))
+  new MutationObserver(safe(mutations)).observe(root, {
+    childList: true,
+    subtree: true,
+  })
+  tick()
+  scrolled()
+  push('pageview')
+  scan(root)
+  for (const k in methods) api[k] = safe(methods[k])
+  api.v = VERSION
+  const q = (w.peil && w.peil.q) || []
+  w.peil = api
+  q.forEach((args) => api(...args))
+}
+// Not without a site key; not twice when the snippet is included twice.
+SITE && !(w.peil && w.peil.v) && safe(start)()
