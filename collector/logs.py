@@ -12,6 +12,5 @@ def configure_logging(level: str = "INFO") -> None:
         datefmt="%Y-%m-%dT%H:%M:%S",
         force=True,
     )
-    # aiohttp's own access log prints the raw client address; Peil writes its
-    # own with the truncated one (privacy rule 1), so this one stays off.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Access lines (at DEBUG) come from collector.app.AccessLogger, which prints
+    # only the truncated address; aiohttp's default format would print the raw one.

@@ -40,13 +40,20 @@ def with_database(url: str, database: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The embedded server's data directory; None when PEIL_DATABASE_URL is used."""
+    if os.environ.get("PEIL_DATABASE_URL"):
+        return None
+    return tmp_path_factory.mktemp("pg") / "postgres"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(pg_data_dir: Path | None) -> Iterator[str]:
     """URL of a PostgreSQL server on which tests may create databases."""
-    external = os.environ.get("PEIL_DATABASE_URL")
-    if external:
-        yield external
+    if pg_data_dir is None:
+        yield os.environ["PEIL_DATABASE_URL"]
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "postgres")
+    server = EmbeddedPostgres(pg_data_dir)
     url = server.start()
     yield url
     server.stop()

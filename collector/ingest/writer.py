@@ -66,6 +66,15 @@ COLUMNS = (
 BATCH_ROWS = 5000
 FLUSH_INTERVAL_S = 0.25
 MAX_BACKOFF_S = 5.0
+# A row PostgreSQL (or asyncpg's encoder, client-side) cannot take.
+_ROW_REFUSED = (
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.SyntaxOrAccessError,
+    ValueError,
+    TypeError,
+    OverflowError,
+)
 _UNREACHABLE = (
     OSError,
     asyncio.TimeoutError,
@@ -148,11 +157,7 @@ class Writer:
             else:
                 await self._isolate(conn, rows)
             return
-        except (
-            asyncpg.DataError,
-            asyncpg.IntegrityConstraintViolationError,
-            asyncpg.SyntaxOrAccessError,
-        ) as exc:
+        except _ROW_REFUSED as exc:
             log.warning("batch refused (%s); isolating the bad rows", exc)
             await self._isolate(conn, rows)
             return
@@ -170,7 +175,7 @@ class Writer:
             try:
                 await conn.copy_records_to_table("events", records=half, columns=COLUMNS)
                 self.metrics.add("rows_written", len(half))
-            except asyncpg.PostgresError:
+            except (*_ROW_REFUSED, asyncpg.CheckViolationError):
                 await self._isolate(conn, half)
 
     async def _add_partitions(self, conn: asyncpg.Connection, rows: list[tuple]) -> None:

@@ -5,102 +5,16 @@ status, one bad event never costs its neighbours."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import replace
 
 import aiohttp
 import orjson
 import pytest
 
-from collector.config import load_settings
 from collector.ingest.codes import EVENT_TYPES
-from collector.ingest.handlers import INGEST
 from collector.keys import METRICS, WRITER
 from tests.conftest import running_app
-
-ORIGIN = "https://www.example.nl"
-CHROME = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
-)
-
-
-@pytest.fixture(scope="module")
-def settings(env):
-    # Loopback is the trusted proxy, so tests can send from any address via X-Forwarded-For.
-    return load_settings({**env, "PEIL_TRUSTED_PROXIES": "127.0.0.0/8", "PEIL_RATE_LIMIT": "0"})
-
-
-@pytest.fixture(scope="module")
-async def site(server, database_url):
-    import asyncpg
-
-    conn = await asyncpg.connect(database_url)
-    key = "sitekey" + uuid.uuid4().hex[:8]
-    site_id = await conn.fetchval(
-        "INSERT INTO sites (key, name, domains) VALUES ($1, 'Example', '{example.nl}') "
-        "RETURNING id",
-        key,
-    )
-    await conn.close()
-    await server.app[INGEST].sites.load()
-    return {"key": key, "id": site_id}
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex[:16]
-
-
-def body(site, events, **fields) -> bytes:
-    return orjson.dumps(
-        {
-            "site": site["key"],
-            "url": "https://www.example.nl/tour?id=7",
-            "ref": "https://www.google.com/search?q=peil",
-            "sw": 1920,
-            "sh": 1080,
-            "pv": "2.3.1",
-            "uid": None,
-            "sid": None,
-            "events": events,
-            **fields,
-        }
-    )
-
-
-async def post(
-    server,
-    data: bytes,
-    *,
-    address: str = "203.0.113.77",
-    origin: str | None = ORIGIN,
-    ua: str = CHROME,
-    headers: dict | None = None,
-    stored: bool = True,
-):
-    sent = {
-        "Content-Type": "text/plain",
-        "User-Agent": ua,
-        "X-Forwarded-For": address,
-        "Accept-Language": "nl-NL,nl;q=0.9,en;q=0.8",
-        **(headers or {}),
-    }
-    if origin:
-        sent["Origin"] = origin
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(f"{server.url}/api/events", data=data, headers=sent) as response,
-    ):
-        text = await response.text()
-        result = response.status, dict(response.headers), text
-    await server.app[WRITER].flush()
-    return result
-
-
-async def rows(db, client_ids):
-    return await db.fetch(
-        "SELECT * FROM events WHERE client_id = ANY($1) ORDER BY seq", list(client_ids)
-    )
+from tests.ingest.client import CHROME, ORIGIN, body, new_id, post, post_no_flush, rows
 
 
 async def test_every_wire_field_lands_in_its_column(server, site, db):
@@ -398,16 +312,6 @@ async def test_queue_full_answers_503_with_retry_after(settings, database_url, s
         assert codes == [202] * 5 + [503]
         status, headers, _ = await post_no_flush(app, body(site, events))
         assert status == 503 and headers["Retry-After"] == "5"
-
-
-async def post_no_flush(server, data):
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{server.url}/api/events", data=data, headers={"User-Agent": CHROME, "Origin": ORIGIN}
-        ) as response,
-    ):
-        return response.status, dict(response.headers), await response.text()
 
 
 async def test_shutdown_drains_the_queue(settings, database_url, site, db):

@@ -60,7 +60,7 @@ const rid = () =>
   Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b % 36).toString(36)).join('')
 
 // ---------------------------------------------------------------- config
-const script = d.currentScript || d.querySelector('script[data-site]')
+const script = d.currentScript // set for classic scripts, defer and async included
 const cfg = (k) => script && attr(script, 'data-' + k)
 const SITE = cfg('site')
 const CONSENT = cfg('consent') == 'required'
@@ -131,14 +131,16 @@ const post = (body) => {
   return 1
 }
 // Sends the whole queue: one body per run of events with the same URL, at most 200
-// events and 64 KiB each. A refused beacon keeps the rest queued for one retry chain
-// with a doubling delay (10 s ... 60 s); a success resets the delay to 5 s.
+// events and 64 KiB each. A refused beacon (browsers cap in-flight beacons at 64 KiB)
+// keeps the rest queued for one retry chain: after 5 s when this flush sent something,
+// else with a doubling delay (10 s ... 60 s). An accepted body resets the delay.
 const flush = safe(() => {
   clearTimeout(timer)
   timer = 0
   if (off()) queue = []
   if (held() || !queue.length) return
   const [uid, sid] = CONSENT ? ids() : [null, null]
+  let sent = 0
   while (queue.length) {
     const u = queue[0][0]
     let n = 0
@@ -160,12 +162,13 @@ const flush = safe(() => {
       n >>= 1
     }
     if (!post(body)) {
-      timer = setTimeout(flush, (delay = M.min(delay * 2, 6e4)))
+      timer = setTimeout(flush, sent ? delay : (delay = M.min(delay * 2, 6e4)))
       return
     }
     queue.splice(0, n)
+    delay = 5e3
+    sent = 1
   }
-  delay = 5e3
 })
 
 // ---------------------------------------------------------------- page tracking
@@ -190,12 +193,12 @@ const pageview = (force) => {
   scrolled()
   push('pageview')
 }
-const navigated = () => pageview()
+const navigated = safe(() => pageview())
 const wrap = (k) => {
   const orig = history[k]
   history[k] = function () {
     const r = orig.apply(this, arguments)
-    safe(navigated)()
+    navigated()
     return r
   }
 }
@@ -207,13 +210,14 @@ const wrap = (k) => {
 // SPA navigation, unless nothing changed since the last one (e.g. pagehide after hidden).
 let eng = 0
 let active = 0 // start of the current engaged stretch, 0 when not engaged
-const tick = () => {
+// stop: the page is going away (Chrome fires pagehide before visibilitychange).
+const tick = (stop) => {
   const t = now()
   if (active) eng += t - active
-  active = !d.hidden && d.hasFocus() ? t : 0
+  active = !stop && !d.hidden && d.hasFocus() ? t : 0
 }
-const leave = () => {
-  tick()
+const leave = (stop) => {
+  tick(stop)
   scrolled()
   if (eng || depth > sentDepth) push('pageleave', { depth, eng }), (eng = 0), (sentDepth = depth)
 }
@@ -222,7 +226,7 @@ const visibility = () => {
   if (d.hidden) leave(), flush()
 }
 const pagehide = () => {
-  leave()
+  leave(1)
   d.querySelectorAll(MEDIA).forEach(unload)
   flush()
 }
@@ -426,8 +430,8 @@ const start = () => {
   on(w, 'popstate', navigated)
   on(w, 'hashchange', navigated)
   on(w, 'scroll', scrolled)
-  on(w, 'focus', tick)
-  on(w, 'blur', tick)
+  on(w, 'focus', visibility)
+  on(w, 'blur', visibility)
   on(d, 'visibilitychange', visibility)
   on(w, 'pagehide', pagehide)
   on(d, 'click', click)

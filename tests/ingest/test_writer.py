@@ -1,0 +1,72 @@
+"""The writer: COPY batches, partitions created on demand, and a poison row
+that PostgreSQL refuses never blocks the rows beside it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from collector.db.partitions import list_partitions
+from collector.ingest.queue import EventQueue
+from collector.ingest.writer import COLUMNS, Writer
+from collector.metrics import Metrics
+
+
+def row(site_id: int, ts: datetime, client_id: str, ip: str | None = None) -> tuple:
+    values = dict.fromkeys(COLUMNS)
+    values.update(ts=ts, visitor=1, site_id=site_id, type=1, seq=0, client_id=client_id, ip=ip)
+    return tuple(values[c] for c in COLUMNS)
+
+
+@pytest.fixture
+async def writer(database_url):
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    writer = Writer(pool, EventQueue(10_000, wake_at=5000), Metrics())
+    yield writer
+    await pool.close()
+
+
+async def test_day_without_partition_is_created_not_lost(writer, db, site):
+    day = datetime(2041, 3, 4, 12, tzinfo=UTC)
+    assert day.date() not in await list_partitions(db)
+    marker = uuid.uuid4().hex
+    writer.queue.offer([row(site["id"], day, marker)])
+    await writer.flush()
+    assert (
+        await db.fetchval(
+            "SELECT tableoid::regclass::text FROM events WHERE client_id = $1", marker
+        )
+        == "events_20410304"
+    )
+    assert writer.metrics.total("rows_written") == 1
+
+
+async def test_poison_row_is_dropped_alone(writer, db, site):
+    now = datetime.now(UTC)
+    markers = [uuid.uuid4().hex for _ in range(9)]
+    rows = [row(site["id"], now, m) for m in markers]
+    rows[4] = row(site["id"], now, markers[4], ip="not-an-address")
+    writer.queue.offer(rows)
+    await writer.flush()
+    stored = {
+        r["client_id"]
+        for r in await db.fetch("SELECT client_id FROM events WHERE client_id = ANY($1)", markers)
+    }
+    assert stored == set(markers) - {markers[4]}
+    assert writer.metrics.total("dropped:write_failed") == 1
+    assert writer.metrics.total("rows_written") == 8
+
+
+async def test_stop_writes_everything_queued(writer, db, site):
+    markers = [uuid.uuid4().hex for _ in range(12_000 // 4)]
+    now = datetime.now(UTC)
+    writer.start()
+    writer.queue.offer([row(site["id"], now, m) for m in markers])
+    await writer.stop()
+    assert await db.fetchval(
+        "SELECT count(*) FROM events WHERE client_id = ANY($1)", markers
+    ) == len(markers)
+    assert len(writer.queue) == 0
