@@ -36,7 +36,9 @@ const gzip = gzipSync(code, { level: 9 }).length
 const brotli = brotliCompressSync(code, {
   params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: code.length },
 }).length
-console.log(`${out}: raw ${code.length} B, gzip -9 ${gzip} B, brotli ${brotli} B (budget: gzip <= ${BUDGET} B)`)
+console.log(
+  `${out}: raw ${code.length} B, gzip -9 ${gzip} B, brotli ${brotli} B (budget: gzip <= ${BUDGET} B)`
+)
 if (gzip > BUDGET) {
   console.error(`peil.js is over the size budget by ${gzip - BUDGET} B (gzip -9)`)
   process.exit(1)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -45,6 +47,7 @@ class Body:
     content_type: str
     raw: bytes
     data: dict[str, Any]
+    received: float  # time.time() on arrival
 
 
 @dataclass
@@ -67,16 +70,16 @@ class Capture:
                     out.append({**event, "_body": envelope})
         return out
 
-    async def wait_for(
-        self, predicate: Callable[[Capture], bool], timeout: float = 15.0
-    ) -> None:
+    async def wait_for(self, predicate: Callable[[Capture], bool], timeout: float = 15.0) -> None:
         """Wait until predicate(capture) holds; AssertionError with what arrived if not."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not predicate(self):
             if loop.time() > deadline:
-                got = [(e["t"], e.get("_body", {}).get("url")) for e in self.events()]
-                raise AssertionError(f"timed out after {timeout} s; events so far: {got}")
+                got = Counter(e["t"] for e in self.events())
+                raise AssertionError(
+                    f"timed out after {timeout} s; {len(self.bodies)} bodies, events: {dict(got)}"
+                )
             await asyncio.sleep(0.05)
 
 
@@ -104,7 +107,7 @@ async def capture_server(site: str = "TESTSITE", tracker: Path = DIST) -> AsyncI
             data = json.loads(raw)
         except ValueError:
             data = {"_unparseable": raw.decode("utf-8", "replace")}
-        capture.bodies.append(Body(request.headers.get("Content-Type", ""), raw, data))
+        capture.bodies.append(Body(request.headers.get("Content-Type", ""), raw, data, time.time()))
         return web.Response(status=capture.status)
 
     app = web.Application()

@@ -72,15 +72,15 @@ const API = cfg('api') || (script && new URL(script.src, loc).origin) + '/api/ev
 // events (DESIGN: both are honoured; the server also discards uid/sid under them).
 const DNT = nav.doNotTrack == '1' || nav.globalPrivacyControl === true
 const OPTOUT = 'peil_optout'
-// Storage access throws in some private modes and sandboxed frames.
-const storage = (f) => safe(f)(localStorage)
+// Storage (and cookie) access throws in some private modes and sandboxed frames.
+const storage = safe((f) => f(localStorage))
 let optedOut = storage((s) => s.getItem(OPTOUT)) == '1'
 // Dropped: nothing is queued or sent.
 const off = () => DNT || optedOut
 
 // Consent mode: the peil_id cookie is "uid.uidCreatedMs.sid.lastSeenMs". Its max-age
 // counts down from the uid's creation (first consent), so visits never extend it.
-const readCookie = () => (d.cookie.match(/(?:^|;\s*)peil_id=([^;]*)/) || [])[1]
+const readCookie = safe(() => (d.cookie.match(/(?:^|;\s*)peil_id=([^;]*)/) || [])[1])
 const writeCookie = (value, maxAge) => {
   d.cookie = `peil_id=${value};path=/;max-age=${maxAge};SameSite=Lax${
     loc.protocol == 'https:' ? ';Secure' : ''
@@ -125,9 +125,7 @@ const post = (body) => {
   try {
     return nav.sendBeacon(API, body)
   } catch (_) {}
-  fetch(API, { method: 'POST', body, keepalive: true, mode: 'no-cors' }).catch(
-    () => {}
-  )
+  fetch(API, { method: 'POST', body, keepalive: true, mode: 'no-cors' }).catch(() => {})
   return 1
 }
 // Sends the whole queue: one body per run of events with the same URL, at most 200
@@ -177,10 +175,7 @@ let sentDepth = -1 // depth in the last pageleave; -1: none sent yet for this pa
 let hovers = 0
 let errors = 0
 const scrolled = () => {
-  depth = M.max(
-    depth,
-    M.min(100, M.round(((scrollY + innerHeight) / root.scrollHeight) * 100))
-  )
+  depth = M.max(depth, M.min(100, M.round(((scrollY + innerHeight) / root.scrollHeight) * 100)))
 }
 // A pageview when the URL changed (or when forced): replaceState to the same URL, or
 // popstate + hashchange for one change, count once.
@@ -231,14 +226,14 @@ const pagehide = () => {
   flush()
 }
 
-// ---------------------------------------------------------------- clicks, hovers, visibility, errors
+// ------------------------------------------------- clicks, hovers, visibility, errors
 // Descriptor: tag#id.class1.class2, or tag[data-peil-name=x] for named elements; never
 // text content or values; at most 100 chars. Clicks and hovers describe the nearest
 // meaningful ancestor.
 const desc = (el) => {
   const tag = el.tagName.toLowerCase()
   const name = attr(el, 'data-peil-name')
-  const cls = (attr(el, 'class') || '').trim().split(/\s+/, 2).join('.')
+  const cls = [...el.classList].slice(0, 2).join('.')
   return (
     name ? `${tag}[data-peil-name=${name}]` : tag + (el.id ? '#' + el.id : '') + (cls && '.' + cls)
   ).slice(0, 100)
@@ -258,7 +253,7 @@ const click = (e) => {
     x = r.left + r.width / 2 + scrollX
     y = r.top + r.height / 2 + scrollY
   }
-  push('click', { el: desc(el), x: round(x / root.scrollWidth, 1e3), y: M.round(y) })
+  push('click', { el: desc(el), x: round(M.min(1, x / root.scrollWidth), 1e3), y: M.round(y) })
 }
 
 // Hover: a mouse pointer staying 500 ms on an element (not the page itself); at most 5
@@ -271,10 +266,7 @@ const hover = (e) => {
   clearTimeout(hoverTimer)
   hoverEl = el
   if (el != d.body && el != root && !ignored(el))
-    hoverTimer = setTimeout(
-      safe(() => hovers++ < 5 && push('hover', { el: desc(el) })),
-      500
-    )
+    hoverTimer = setTimeout(safe(() => hovers++ < 5 && push('hover', { el: desc(el) })), 500)
 }
 const pointerout = (e) => e.relatedTarget || (clearTimeout(hoverTimer), (hoverEl = 0))
 
@@ -313,16 +305,13 @@ const jsError = (e) =>
 // and jumps under 0.5 s are not reported as seeks.
 const media = new WeakMap()
 const mediaEvent = (v, t, pos, fields) =>
-  push(
-    t,
-    {
-      el: desc(v),
-      src: clean(v.currentSrc),
-      pos: round(pos),
-      dur: isFinite(v.duration) ? round(v.duration) : UNDEF,
-      ...fields,
-    }
-  )
+  push(t, {
+    el: desc(v),
+    src: clean(v.currentSrc),
+    pos: round(pos),
+    dur: isFinite(v.duration) ? round(v.duration) : UNDEF, // omitted from the JSON
+    ...fields,
+  })
 // While a seek is pending (pause() and currentTime = x in one task) the segment ends at
 // the last known playhead, not at the seek target.
 const close = (v, t, s) => {
@@ -394,7 +383,7 @@ const mutations = (list) =>
 const consent = (yes) => {
   if (!CONSENT) return // cookieless mode has nothing to consent to
   consented = !!yes
-  if (yes) ids(), flush() // ids() sets the cookie
+  if (yes) off() || ids(), flush() // ids() sets the cookie; never under DNT/GPC/opt-out
   else forget()
 }
 const api = safe((method, ...args) => api[method].apply(UNDEF, args))
@@ -439,10 +428,7 @@ const start = () => {
   on(d, 'pointerout', pointerout)
   on(w, 'error', jsError)
   for (const t in mediaHandlers) on(d, t, (e) => onMedia(t, e.target))
-  new MutationObserver(safe(mutations)).observe(root, {
-    childList: true,
-    subtree: true,
-  })
+  new MutationObserver(safe(mutations)).observe(root, { childList: true, subtree: true })
   tick()
   scrolled()
   push('pageview')

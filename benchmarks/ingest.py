@@ -1,0 +1,246 @@
+"""Ingest benchmark: the real HTTP endpoint under load, against its ceiling.
+
+For each scenario (1 or 20 events per request, 1 or 2 workers) it drives
+`peil serve` with wrk on loopback, waits until the writer has drained, and
+counts the rows that landed in PostgreSQL. In the same run it drives a no-op
+aiohttp server on uvloop that only parses the body with orjson (the
+ceiling) with the same load, and prints the ratio.
+
+    python benchmarks/ingest.py [--duration 10] [--connections 32]
+
+Needs wrk (Debian: apt-get install wrk). Uses the embedded PostgreSQL in a
+fresh temporary data dir unless PEIL_DATABASE_URL is set. The rate limit is
+switched off: all load comes from one address.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import psutil
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from collector.db.connect import _with_database  # noqa: E402
+from collector.db.embedded import EmbeddedPostgres  # noqa: E402
+
+
+@dataclass
+class Load:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass
+class Result:
+    scenario: str
+    server: str
+    requests_per_s: float
+    events_per_s: float
+    p50_ms: float
+    p99_ms: float
+    rss_mb: float
+    landed: int | None = None
+    drain_s: float | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port: int, path: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def run_wrk(port: int, site: str, batch: int, args: argparse.Namespace) -> Load:
+    env = {**os.environ, "PEIL_SITE": site, "PEIL_BATCH": str(batch)}
+    done = subprocess.run(
+        ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s",
+         "-s", str(HERE / "ingest.lua"), f"http://127.0.0.1:{port}/api/events"],
+        env=env, capture_output=True, text=True, check=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("WRK_JSON "))
+    data = json.loads(line.removeprefix("WRK_JSON "))
+    return Load(data["requests"], data["duration_us"] / 1e6, data["p50_us"] / 1000,
+                data["p99_us"] / 1000,
+                data["non2xx"] + data["connect_errors"] + data["timeouts"])
+
+
+def worker_rss_mb(process: subprocess.Popen) -> float:
+    """Largest RSS among the server's worker processes (or the server itself)."""
+    parent = psutil.Process(process.pid)
+    workers = [c for c in parent.children(recursive=True) if "postgres" not in c.name()]
+    workers = [w for w in workers if "resource_tracker" not in " ".join(w.cmdline())]
+    return max(p.memory_info().rss for p in (workers or [parent])) / 2**20
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+async def count_events(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM events")
+    finally:
+        await conn.close()
+
+
+async def truncate_events(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("TRUNCATE events")
+    finally:
+        await conn.close()
+
+
+def wait_drained(url: str, expected: int, timeout: float = 120) -> tuple[int, float]:
+    """Rows landed and the seconds it took after the load ended."""
+    started = time.monotonic()
+    last, last_change = -1, started
+    while time.monotonic() - started < timeout:
+        landed = asyncio.run(count_events(url))
+        if landed >= expected:
+            return landed, time.monotonic() - started
+        if landed != last:
+            last, last_change = landed, time.monotonic()
+        elif time.monotonic() - last_change > 5:
+            break
+        time.sleep(0.1)
+    return last, time.monotonic() - started
+
+
+def bench_noop(batch: int, workers: int, args) -> Result:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, str(HERE / "noop_server.py"), str(port),
+                               str(workers)], cwd=HERE.parent)
+    try:
+        wait_listening(port, "/api/events")
+        load = run_wrk(port, "noop", batch, args)
+        rss = worker_rss_mb(server)
+    finally:
+        server.terminate()
+        server.wait(10)
+    rps = load.requests / load.seconds
+    return Result(f"{batch} ev/req, {workers} worker(s)", "no-op ceiling", rps, rps * batch,
+                  load.p50_ms, load.p99_ms, rss)
+
+
+def bench_peil(batch: int, workers: int, args, env: dict[str, str], site: str,
+               url: str) -> Result:
+    asyncio.run(truncate_events(url))
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "collector", "serve", "--workers", str(workers)],
+        env={**env, "PEIL_PORT": str(port)}, cwd=HERE.parent)
+    try:
+        wait_listening(port, "/healthz")
+        load = run_wrk(port, site, batch, args)
+        rss = worker_rss_mb(server)
+        accepted = (load.requests - load.errors) * batch
+        landed, drain_s = wait_drained(url, accepted)
+    finally:
+        stop(server)
+    rps = load.requests / load.seconds
+    return Result(f"{batch} ev/req, {workers} worker(s)", "peil", rps,
+                  landed / (load.seconds + drain_s), load.p50_ms, load.p99_ms, rss,
+                  landed, drain_s)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--batches", default="1,20")
+    parser.add_argument("--workers", default="1,2")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed; on Debian: apt-get install wrk")
+
+    data_dir = Path(tempfile.mkdtemp(prefix="peil-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEIL_")}
+    env.update(PEIL_DATA_DIR=str(data_dir), PEIL_RATE_LIMIT="0", PEIL_LOG_LEVEL="WARNING",
+               PEIL_QUEUE_MAX="1000000")
+    embedded = None
+    if os.environ.get("PEIL_DATABASE_URL"):
+        env["PEIL_DATABASE_URL"] = os.environ["PEIL_DATABASE_URL"]
+    else:
+        # Hold the embedded server for the whole run; every `peil` borrows it.
+        embedded = EmbeddedPostgres(data_dir / "postgres")
+        embedded.start()
+    try:
+        added = subprocess.run(
+            [sys.executable, "-m", "collector", "sites", "add", "Bench", "--domain",
+             "bench.example"], env=env, capture_output=True, text=True, check=True,
+            cwd=HERE.parent)
+        site = added.stdout.splitlines()[0]
+        url = env.get("PEIL_DATABASE_URL") or _with_database(
+            embedded.start(), "peil")  # already running: returns its URL
+        results = []
+        for workers in map(int, args.workers.split(",")):
+            for batch in map(int, args.batches.split(",")):
+                for run in (bench_noop(batch, workers, args),
+                            bench_peil(batch, workers, args, env, site, url)):
+                    results.append(run)
+                    print_result(run, file=sys.stderr)
+        print_table(results)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def print_result(r: Result, file=sys.stdout) -> None:
+    landed = "" if r.landed is None else f", {r.landed:,} rows landed (drained in {r.drain_s:.1f}s)"
+    print(f"{r.scenario} [{r.server}]: {r.events_per_s:,.0f} events/s, "
+          f"{r.requests_per_s:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, "
+          f"RSS {r.rss_mb:.0f} MB{landed}", file=file, flush=True)
+
+
+def print_table(results: list[Result]) -> None:
+    print("| scenario | server | events/s landed | requests/s | p50 ms | p99 ms | "
+          "RSS/worker MB | vs ceiling |")
+    print("|---|---|---|---|---|---|---|---|")
+    ceilings = {r.scenario: r for r in results if r.server == "no-op ceiling"}
+    for r in results:
+        ratio = ""
+        if r.server == "peil":
+            ratio = f"{r.events_per_s / ceilings[r.scenario].events_per_s:.2f}"
+        print(f"| {r.scenario} | {r.server} | {r.events_per_s:,.0f} | {r.requests_per_s:,.0f} "
+              f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.rss_mb:.0f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
