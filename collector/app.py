@@ -15,7 +15,7 @@ from contextlib import suppress
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from collector import health
+from collector import health, tracker
 from collector.config import Settings
 from collector.db.connect import create_pool
 from collector.ingest.dedup import RecentIds
@@ -117,6 +117,7 @@ def make_app(
 
     app.cleanup_ctx.extend([database, ingest, scheduler])
     add_routes(app)
+    tracker.add_routes(app)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/metrics", health.metrics)
     return app
