@@ -84,14 +84,31 @@ def wait_listening(port: int, path: str, timeout: float = 60) -> None:
 def run_wrk(port: int, site: str, batch: int, args: argparse.Namespace) -> Load:
     env = {**os.environ, "PEIL_SITE": site, "PEIL_BATCH": str(batch)}
     done = subprocess.run(
-        ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s",
-         "-s", str(HERE / "ingest.lua"), f"http://127.0.0.1:{port}/api/events"],
-        env=env, capture_output=True, text=True, check=True)
+        [
+            "wrk",
+            "-t1",
+            f"-c{args.connections}",
+            f"-d{args.duration}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(HERE / "ingest.lua"),
+            f"http://127.0.0.1:{port}/api/events",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     line = next(x for x in done.stdout.splitlines() if x.startswith("WRK_JSON "))
     data = json.loads(line.removeprefix("WRK_JSON "))
-    return Load(data["requests"], data["duration_us"] / 1e6, data["p50_us"] / 1000,
-                data["p99_us"] / 1000,
-                data["non2xx"] + data["connect_errors"] + data["timeouts"])
+    return Load(
+        data["requests"],
+        data["duration_us"] / 1e6,
+        data["p50_us"] / 1000,
+        data["p99_us"] / 1000,
+        data["non2xx"] + data["connect_errors"] + data["timeouts"],
+    )
 
 
 def worker_rss_mb(process: subprocess.Popen) -> float:
@@ -144,8 +161,9 @@ def wait_drained(url: str, expected: int, timeout: float = 120) -> tuple[int, fl
 
 def bench_noop(batch: int, workers: int, args) -> Result:
     port = free_port()
-    server = subprocess.Popen([sys.executable, str(HERE / "noop_server.py"), str(port),
-                               str(workers)], cwd=HERE.parent)
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "noop_server.py"), str(port), str(workers)], cwd=HERE.parent
+    )
     try:
         wait_listening(port, "/api/events")
         load = run_wrk(port, "noop", batch, args)
@@ -154,17 +172,25 @@ def bench_noop(batch: int, workers: int, args) -> Result:
         server.terminate()
         server.wait(10)
     rps = load.requests / load.seconds
-    return Result(f"{batch} ev/req, {workers} worker(s)", "no-op ceiling", rps, rps * batch,
-                  load.p50_ms, load.p99_ms, rss)
+    return Result(
+        f"{batch} ev/req, {workers} worker(s)",
+        "no-op ceiling",
+        rps,
+        rps * batch,
+        load.p50_ms,
+        load.p99_ms,
+        rss,
+    )
 
 
-def bench_peil(batch: int, workers: int, args, env: dict[str, str], site: str,
-               url: str) -> Result:
+def bench_peil(batch: int, workers: int, args, env: dict[str, str], site: str, url: str) -> Result:
     asyncio.run(truncate_events(url))
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "collector", "serve", "--workers", str(workers)],
-        env={**env, "PEIL_PORT": str(port)}, cwd=HERE.parent)
+        env={**env, "PEIL_PORT": str(port)},
+        cwd=HERE.parent,
+    )
     try:
         wait_listening(port, "/healthz")
         load = run_wrk(port, site, batch, args)
@@ -174,9 +200,17 @@ def bench_peil(batch: int, workers: int, args, env: dict[str, str], site: str,
     finally:
         stop(server)
     rps = load.requests / load.seconds
-    return Result(f"{batch} ev/req, {workers} worker(s)", "peil", rps,
-                  landed / (load.seconds + drain_s), load.p50_ms, load.p99_ms, rss,
-                  landed, drain_s)
+    return Result(
+        f"{batch} ev/req, {workers} worker(s)",
+        "peil",
+        rps,
+        landed / (load.seconds + drain_s),
+        load.p50_ms,
+        load.p99_ms,
+        rss,
+        landed,
+        drain_s,
+    )
 
 
 def main() -> None:
@@ -191,8 +225,12 @@ def main() -> None:
 
     data_dir = Path(tempfile.mkdtemp(prefix="peil-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PEIL_")}
-    env.update(PEIL_DATA_DIR=str(data_dir), PEIL_RATE_LIMIT="0", PEIL_LOG_LEVEL="WARNING",
-               PEIL_QUEUE_MAX="1000000")
+    env.update(
+        PEIL_DATA_DIR=str(data_dir),
+        PEIL_RATE_LIMIT="0",
+        PEIL_LOG_LEVEL="WARNING",
+        PEIL_QUEUE_MAX="1000000",
+    )
     embedded = None
     if os.environ.get("PEIL_DATABASE_URL"):
         env["PEIL_DATABASE_URL"] = os.environ["PEIL_DATABASE_URL"]
@@ -202,17 +240,33 @@ def main() -> None:
         embedded.start()
     try:
         added = subprocess.run(
-            [sys.executable, "-m", "collector", "sites", "add", "Bench", "--domain",
-             "bench.example"], env=env, capture_output=True, text=True, check=True,
-            cwd=HERE.parent)
+            [
+                sys.executable,
+                "-m",
+                "collector",
+                "sites",
+                "add",
+                "Bench",
+                "--domain",
+                "bench.example",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=HERE.parent,
+        )
         site = added.stdout.splitlines()[0]
         url = env.get("PEIL_DATABASE_URL") or _with_database(
-            embedded.start(), "peil")  # already running: returns its URL
+            embedded.start(), "peil"
+        )  # already running: returns its URL
         results = []
         for workers in map(int, args.workers.split(",")):
             for batch in map(int, args.batches.split(",")):
-                for run in (bench_noop(batch, workers, args),
-                            bench_peil(batch, workers, args, env, site, url)):
+                for run in (
+                    bench_noop(batch, workers, args),
+                    bench_peil(batch, workers, args, env, site, url),
+                ):
                     results.append(run)
                     print_result(run, file=sys.stderr)
         print_table(results)
@@ -224,22 +278,30 @@ def main() -> None:
 
 def print_result(r: Result, file=sys.stdout) -> None:
     landed = "" if r.landed is None else f", {r.landed:,} rows landed (drained in {r.drain_s:.1f}s)"
-    print(f"{r.scenario} [{r.server}]: {r.events_per_s:,.0f} events/s, "
-          f"{r.requests_per_s:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, "
-          f"RSS {r.rss_mb:.0f} MB{landed}", file=file, flush=True)
+    print(
+        f"{r.scenario} [{r.server}]: {r.events_per_s:,.0f} events/s, "
+        f"{r.requests_per_s:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, "
+        f"RSS {r.rss_mb:.0f} MB{landed}",
+        file=file,
+        flush=True,
+    )
 
 
 def print_table(results: list[Result]) -> None:
-    print("| scenario | server | events/s landed | requests/s | p50 ms | p99 ms | "
-          "RSS/worker MB | vs ceiling |")
+    print(
+        "| scenario | server | events/s landed | requests/s | p50 ms | p99 ms | "
+        "RSS/worker MB | vs ceiling |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     ceilings = {r.scenario: r for r in results if r.server == "no-op ceiling"}
     for r in results:
         ratio = ""
         if r.server == "peil":
             ratio = f"{r.events_per_s / ceilings[r.scenario].events_per_s:.2f}"
-        print(f"| {r.scenario} | {r.server} | {r.events_per_s:,.0f} | {r.requests_per_s:,.0f} "
-              f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.rss_mb:.0f} | {ratio} |")
+        print(
+            f"| {r.scenario} | {r.server} | {r.events_per_s:,.0f} | {r.requests_per_s:,.0f} "
+            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.rss_mb:.0f} | {ratio} |"
+        )
 
 
 if __name__ == "__main__":

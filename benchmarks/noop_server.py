@@ -39,8 +39,9 @@ def worker(port: int) -> None:
 
 if __name__ == "__main__":
     port, workers = int(sys.argv[1]), int(sys.argv[2])
-    processes = [multiprocessing.Process(target=worker, args=(port,), daemon=True)
-                 for _ in range(workers)]
+    processes = [
+        multiprocessing.Process(target=worker, args=(port,), daemon=True) for _ in range(workers)
+    ]
     for p in processes:
         p.start()
     # SIGTERM ends the parent normally, and daemon workers end with it.

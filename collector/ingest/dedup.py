@@ -18,14 +18,14 @@ class RecentIds:
         self._previous: set[tuple[int, str]] = set()
         self._rotated_at = time.monotonic()
 
-    def seen(self, site_id: int, client_id: str) -> bool:
-        """True if this id was seen in the window; otherwise remember it and return False."""
+    def contains(self, site_id: int, client_id: str) -> bool:
         key = (site_id, client_id)
-        if key in self._current or key in self._previous:
-            return True
+        return key in self._current or key in self._previous
+
+    def remember(self, site_id: int, client_ids: list[str]) -> None:
+        """Remember ids once their events are accepted (not before: a 503 must stay retryable)."""
         now = time.monotonic()
         if now - self._rotated_at > self.window_s or len(self._current) >= self.max_ids:
             self._previous, self._current = self._current, set()
             self._rotated_at = now
-        self._current.add(key)
-        return False
+        self._current.update((site_id, client_id) for client_id in client_ids)

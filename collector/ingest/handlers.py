@@ -20,7 +20,13 @@ from collector.ingest.enrich.geoip import GeoIP
 from collector.ingest.enrich.ip_truncation import describe_client
 from collector.ingest.enrich.referrer import host_allowed, origin_host, split_url
 from collector.ingest.enrich.user_agent import parse_user_agent
-from collector.ingest.pipeline import RequestFacts, build_rows, received_now, request_columns
+from collector.ingest.pipeline import (
+    RequestFacts,
+    encode_lines,
+    received_now,
+    request_fields,
+    valid_new_events,
+)
 from collector.ingest.queue import EventQueue
 from collector.ingest.ratelimit import RateLimiter
 from collector.ingest.salts import SaltKeeper
@@ -118,26 +124,30 @@ async def accept(request: web.Request, batch: Batch) -> web.Response | None:
     if agent.is_bot:
         ingest.metrics.add("dropped:bot", len(batch.events))
         return None
-    facts = RequestFacts(
-        received=received_now(),
-        address=request[CLIENT_ADDRESS],
-        user_agent=user_agent,
-        agent=agent,
-        accept_language=headers.get("Accept-Language"),
-        origin=origin,
-        private=headers.get("DNT") == "1" or headers.get("Sec-GPC") == "1",
-    )
-    shared = request_columns(
-        batch, site, facts, await ingest.salts.salt_now(), ingest.geoip, ingest.settings
-    )
     dropped: dict[str, int] = {}
-    rows = build_rows(batch, site, facts, shared, ingest.recent_ids, dropped)
+    events = valid_new_events(batch, site, ingest.recent_ids, dropped)
+    rows: list[str] = []
+    if events:
+        facts = RequestFacts(
+            received_us=received_now(),
+            address=request[CLIENT_ADDRESS],
+            user_agent=user_agent,
+            agent=agent,
+            accept_language=headers.get("Accept-Language"),
+            origin=origin,
+            private=headers.get("DNT") == "1" or headers.get("Sec-GPC") == "1",
+        )
+        shared = request_fields(
+            batch, site, facts, await ingest.salts.salt_now(), ingest.geoip, ingest.settings
+        )
+        rows = encode_lines(events, facts.received_us, shared)
     for reason, count in dropped.items():
         ingest.metrics.add(f"dropped:{reason}", count)
     if dropped:
         request[DROPPED] = dropped
     if rows and not ingest.queue.offer(rows):
         raise Refused(503, "overloaded", "the collector is overloaded; retry later", len(rows))
+    ingest.recent_ids.remember(site.id, [e.client_id for e in events if e.client_id])
     ingest.metrics.add("events_accepted", len(rows))
     ingest.metrics.set("queue_depth", len(ingest.queue))
     return None

@@ -11,10 +11,11 @@ limit, GeoIP and the visitor hash; what leaves this module is truncated.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from collector.config import Settings
+from collector.ingest.copy_format import encode_fields, timestamp
 from collector.ingest.dedup import RecentIds
 from collector.ingest.enrich.client_address import Address
 from collector.ingest.enrich.geoip import GeoIP
@@ -24,18 +25,18 @@ from collector.ingest.enrich.referrer import reduce_referrer, split_url
 from collector.ingest.enrich.user_agent import Agent
 from collector.ingest.enrich.visitor_hash import visitor_hash
 from collector.ingest.sites import SiteInfo
-from collector.ingest.validate import Batch, Invalid, validate_event
+from collector.ingest.validate import Batch, Event, Invalid, validate_event
 
 # Client clocks are only trusted for the order and spacing of events within
 # one batch, never for the absolute time, and never beyond this span.
-MAX_BATCH_SPAN = timedelta(minutes=10)
+MAX_BATCH_SPAN_US = 10 * 60 * 1_000_000
 
 
 @dataclass(slots=True)
 class RequestFacts:
     """What the server knows about a request, beyond its body."""
 
-    received: datetime
+    received_us: int  # receive time, microseconds since 1970 (UTC)
     address: Address | None
     user_agent: str
     agent: Agent
@@ -44,59 +45,57 @@ class RequestFacts:
     private: bool  # DNT: 1 or Sec-GPC: 1
 
 
-def received_now() -> datetime:
-    return datetime.now(UTC)
+def received_now() -> int:
+    return time.time_ns() // 1000
 
 
-def request_columns(
+def request_fields(
     batch: Batch,
     site: SiteInfo,
     facts: RequestFacts,
     salt: bytes,
     geoip: GeoIP,
     settings: Settings,
-) -> tuple:
-    """The columns every event of this request shares, in writer.COLUMNS order
-    after the per-event ones: (visitor, screen..., country, ..., ip)."""
+) -> str:
+    """The request's columns (copy_format.REQUEST_COLUMNS), encoded once for all its events."""
     addr = facts.address
     packed = addr.packed if addr is not None else b""
     geo = geoip.lookup(addr)
     page = split_url(batch.url) or (None, None, None)
     agent = facts.agent
-    return (
-        visitor_hash(salt, site.id, packed, facts.user_agent),
-        batch.screen_w,
-        batch.screen_h,
-        agent.browser_version,
-        agent.device,
-        geo.country,
-        geo.region,
-        geo.city,
-        agent.browser,
-        agent.os,
-        primary_language(facts.accept_language),
-        page[0],
-        page[1],
-        page[2],
-        reduce_referrer(batch.ref, site.domains),
-        facts.origin,
-        batch.player_version,
-        None if facts.private else batch.uid,
-        None if facts.private else batch.sid,
-        truncate_ip(addr, settings.ipv4_prefix, settings.ipv6_prefix),
+    return encode_fields(
+        (
+            site.id,
+            visitor_hash(salt, site.id, packed, facts.user_agent),
+            batch.screen_w,
+            batch.screen_h,
+            agent.browser_version,
+            agent.device,
+            geo.country,
+            geo.region,
+            geo.city,
+            agent.browser,
+            agent.os,
+            primary_language(facts.accept_language),
+            page[0],
+            page[1],
+            page[2],
+            reduce_referrer(batch.ref, site.domains),
+            facts.origin,
+            batch.player_version,
+            None if facts.private else batch.uid,
+            None if facts.private else batch.sid,
+            truncate_ip(addr, settings.ipv4_prefix, settings.ipv6_prefix),
+        )
     )
 
 
-def build_rows(
-    batch: Batch,
-    site: SiteInfo,
-    facts: RequestFacts,
-    shared: tuple,
-    recent: RecentIds,
-    dropped: dict[str, int],
-) -> list[tuple]:
-    """One COPY row per valid, new event; counts the others in `dropped` by reason."""
+def valid_new_events(
+    batch: Batch, site: SiteInfo, recent: RecentIds, dropped: dict[str, int]
+) -> list[Event]:
+    """The batch's events that pass validation and were not seen before, in client order."""
     events = []
+    ids_here: set[str] = set()
     for raw in batch.events:
         try:
             event = validate_event(raw)
@@ -104,88 +103,32 @@ def build_rows(
             reason = invalid.args[0]
             dropped[reason] = dropped.get(reason, 0) + 1
             continue
-        if event.client_id is not None and recent.seen(site.id, event.client_id):
-            dropped["duplicate"] = dropped.get("duplicate", 0) + 1
-            continue
+        client_id = event.client_id
+        if client_id is not None:
+            if client_id in ids_here or recent.contains(site.id, client_id):
+                dropped["duplicate"] = dropped.get("duplicate", 0) + 1
+                continue
+            ids_here.add(client_id)
         events.append(event)
-    if not events:
-        return []
+    if any(e.client_ts is not None for e in events):
+        newest = max(e.client_ts for e in events if e.client_ts is not None)
+        events.sort(key=lambda e: newest if e.client_ts is None else e.client_ts)
+    return events
 
-    # Order by client time; place each event at the receive time minus its
-    # distance from the batch's newest event (bounded), so spacing survives
-    # but a wrong client clock cannot move events in time.
+
+def encode_lines(events: list[Event], received_us: int, shared: str) -> list[str]:
+    """One COPY line per event.
+
+    Each event is placed at the receive time minus its distance from the
+    batch's newest event (bounded), so order and spacing survive but a wrong
+    client clock cannot move events in time.
+    """
     stamps = [e.client_ts for e in events if e.client_ts is not None]
     newest = max(stamps) if stamps else None
-    if newest is not None:
-        events.sort(key=lambda e: newest if e.client_ts is None else e.client_ts)
-
-    (
-        visitor,
-        screen_w,
-        screen_h,
-        browser_version,
-        device,
-        country,
-        region,
-        city,
-        browser,
-        os_name,
-        lang,
-        host,
-        path,
-        query,
-        referrer,
-        origin,
-        player_version,
-        uid,
-        sid,
-        ip,
-    ) = shared
-    received = facts.received
-    rows = []
+    lines = []
     for seq, e in enumerate(events):
-        ts = received
-        if newest is not None and e.client_ts is not None and e.client_ts < newest:
-            ts = received - min(timedelta(milliseconds=newest - e.client_ts), MAX_BATCH_SPAN)
-        rows.append(
-            (
-                ts,
-                visitor,
-                site.id,
-                e.pos,
-                e.from_pos,
-                e.to_pos,
-                e.dur,
-                e.x,
-                e.y,
-                e.eng,
-                e.type,
-                seq,
-                e.depth,
-                screen_w,
-                screen_h,
-                browser_version,
-                device,
-                country,
-                region,
-                city,
-                browser,
-                os_name,
-                lang,
-                host,
-                path,
-                query,
-                referrer,
-                origin,
-                e.el,
-                e.src,
-                e.name,
-                player_version,
-                uid,
-                sid,
-                e.client_id,
-                ip,
-                e.props,
-            )
-        )
-    return rows
+        at = received_us
+        if newest is not None and e.client_ts is not None:
+            at -= min(int((newest - e.client_ts) * 1000), MAX_BATCH_SPAN_US)
+        lines.append(f"{timestamp(at)}\t{seq}\t{e.fields}\t{shared}\n")
+    return lines

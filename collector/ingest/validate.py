@@ -10,7 +10,6 @@ text cannot hold them), so every event that passes here is storable.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from collector.ingest.codes import EVENT_TYPES, MEDIA_TYPES
+from collector.ingest.copy_format import number, text
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_EVENTS = 200
@@ -63,23 +63,12 @@ class Batch:
 
 @dataclass(slots=True)
 class Event:
-    """One valid event, with the fields PostgreSQL will receive."""
+    """One valid event: its client time and id, and its own columns encoded for COPY
+    (copy_format.EVENT_COLUMNS from `type` to `props`)."""
 
     client_ts: float | None
-    type: int
     client_id: str | None
-    el: str | None = None
-    src: str | None = None
-    pos: float | None = None
-    from_pos: float | None = None
-    to_pos: float | None = None
-    dur: float | None = None
-    x: float | None = None
-    y: int | None = None
-    depth: int | None = None
-    eng: int | None = None
-    name: str | None = None
-    props: str | None = None  # JSON text for the jsonb column
+    fields: str
 
 
 class Invalid(Exception):
@@ -108,11 +97,11 @@ def _optional_text(value: Any, limit: int) -> str | None:
 def _number(value: Any, low: float, high: float) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Invalid("bad_field")
-    if not (low <= value <= high) or math.isnan(value):
-        raise Invalid("bad_field")
-    return float(value)
+    # type() rather than isinstance: bool is an int subclass and must not pass.
+    # NaN fails the range test (every comparison with NaN is false).
+    if (type(value) is float or type(value) is int) and low <= value <= high:
+        return float(value)
+    raise Invalid("bad_field")
 
 
 def _integer(value: Any, low: int, high: int) -> int | None:
@@ -188,44 +177,64 @@ def _props(value: Any) -> str | None:
 
 
 def validate_event(raw: Any) -> Event:
-    """One wire event as an Event; raises Invalid(reason) when it must be dropped."""
-    if not isinstance(raw, dict):
+    """One wire event as an Event; raises Invalid(reason) when it must be dropped.
+
+    The event's own columns are checked and encoded for COPY in one go (one
+    branch per kind of event, NULL written literally for what that kind never
+    has): this runs for every event, so it avoids per-column calls.
+    """
+    if type(raw) is not dict:
         raise Invalid("bad_field")
     kind = raw.get("t")
-    code = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    code = EVENT_TYPES.get(kind) if type(kind) is str else None
     if code is None:
         raise Invalid("unknown_type")
-    event = Event(
-        client_ts=_number(raw.get("ts"), 0, 2**53),
-        type=code,
-        client_id=clean_text(raw.get("id"), MAX_ID),
-        el=clean_text(raw.get("el"), MAX_EL),
-    )
+    get = raw.get
+    client_id = clean_text(get("id"), MAX_ID)
+    head = f"{code}\t{text(client_id)}\t{text(clean_text(get('el'), MAX_EL))}"
+    # Columns after el: src pos from_pos to_pos dur x y depth eng name props
     if kind in MEDIA_TYPES:
-        event.src = strip_query(clean_text(raw.get("src"), MAX_SRC))
-        event.pos = _number(raw.get("pos"), 0, MAX_SECONDS)
-        if event.pos is None:
+        pos = _number(get("pos"), 0, MAX_SECONDS)
+        if pos is None:
             raise Invalid("bad_field")
-        event.from_pos = _number(raw.get("from"), 0, MAX_SECONDS)
-        event.to_pos = _number(raw.get("to"), 0, MAX_SECONDS)
-        event.dur = _number(raw.get("dur"), 0, MAX_SECONDS)
+        fields = (
+            f"{head}\t{text(strip_query(clean_text(get('src'), MAX_SRC)))}\t{pos!r}\t"
+            f"{number(_number(get('from'), 0, MAX_SECONDS))}\t"
+            f"{number(_number(get('to'), 0, MAX_SECONDS))}\t"
+            f"{number(_number(get('dur'), 0, MAX_SECONDS))}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N"
+        )
+    elif kind == "pageview":
+        fields = f"{head}{_NO_DETAIL}"
     elif kind in ("click", "hover"):
-        event.x = _number(raw.get("x"), 0, 1)
-        event.y = _integer(raw.get("y"), 0, MAX_Y)
+        fields = (
+            f"{head}\t\\N\t\\N\t\\N\t\\N\t\\N\t{number(_number(get('x'), 0, 1))}\t"
+            f"{number(_integer(get('y'), 0, MAX_Y))}\t\\N\t\\N\t\\N\t\\N"
+        )
     elif kind == "pageleave":
-        event.depth = _integer(raw.get("depth"), 0, 100)
-        event.eng = _integer(raw.get("eng"), 0, MAX_ENGAGEMENT_MS)
+        fields = (
+            f"{head}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t"
+            f"{number(_integer(get('depth'), 0, 100))}\t"
+            f"{number(_integer(get('eng'), 0, MAX_ENGAGEMENT_MS))}\t\\N\t\\N"
+        )
     elif kind == "custom":
-        event.name = clean_text(raw.get("n"), MAX_NAME)
-        if event.name is None:
+        name = clean_text(get("n"), MAX_NAME)
+        if name is None:
             raise Invalid("bad_field")
-        event.props = _props(raw.get("props"))
+        fields = f"{head}{_NO_DETAIL[:-6]}\t{text(name)}\t{text(_props(get('props')))}"
     elif kind == "error":
         # A script error has "msg"/"line"; a media error has "src"/"code"/"pos".
-        event.name = clean_text(raw.get("msg"), MAX_MESSAGE)
-        event.src = strip_query(clean_text(raw.get("src"), MAX_SRC))
-        event.pos = _number(raw.get("pos"), 0, MAX_SECONDS)
-        event.dur = _number(raw.get("dur"), 0, MAX_SECONDS)
-        detail = {k: raw[k] for k in ("line", "code") if isinstance(raw.get(k), int)}
-        event.props = _props(detail) if detail else None
-    return event
+        detail = {k: raw[k] for k in ("line", "code") if type(raw.get(k)) is int}
+        fields = (
+            f"{head}\t{text(strip_query(clean_text(get('src'), MAX_SRC)))}\t"
+            f"{number(_number(get('pos'), 0, MAX_SECONDS))}\t\\N\t\\N\t"
+            f"{number(_number(get('dur'), 0, MAX_SECONDS))}\t\\N\t\\N\t\\N\t\\N\t"
+            f"{text(clean_text(get('msg'), MAX_MESSAGE))}\t"
+            f"{text(_props(detail) if detail else None)}"
+        )
+    else:  # eleOn, eleOff: the element is all there is
+        fields = f"{head}{_NO_DETAIL}"
+    return Event(_number(get("ts"), 0, 2**53), client_id, fields)
+
+
+# The eleven columns after `el`, all NULL.
+_NO_DETAIL = "\t\\N" * 11

@@ -1,6 +1,7 @@
 """Writer: the one task per process that moves queued rows into PostgreSQL.
 
-It writes with COPY in batches, flushing when a batch's worth of rows is
+Rows arrive already encoded as COPY text lines (copy_format.py). The writer
+sends them with COPY in batches, flushing when a batch's worth of rows is
 waiting or every FLUSH_INTERVAL_S, and drains everything at shutdown. A
 batch that fails is handled by cause:
 - a day without partition: the partition is created and the batch retried;
@@ -15,66 +16,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import date
 
 import asyncpg
 
 from collector.db.partitions import ensure_partitions
+from collector.ingest.copy_format import COLUMNS, line_day
 from collector.ingest.queue import EventQueue
 from collector.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-COLUMNS = (
-    "ts",
-    "visitor",
-    "site_id",
-    "pos",
-    "from_pos",
-    "to_pos",
-    "dur",
-    "x",
-    "y",
-    "eng",
-    "type",
-    "seq",
-    "depth",
-    "screen_w",
-    "screen_h",
-    "browser_version",
-    "device",
-    "country",
-    "region",
-    "city",
-    "browser",
-    "os",
-    "lang",
-    "host",
-    "path",
-    "query",
-    "referrer",
-    "origin",
-    "el",
-    "src",
-    "name",
-    "player_version",
-    "uid",
-    "sid",
-    "client_id",
-    "ip",
-    "props",
-)
 BATCH_ROWS = 5000
 FLUSH_INTERVAL_S = 0.25
 MAX_BACKOFF_S = 5.0
-# A row PostgreSQL (or asyncpg's encoder, client-side) cannot take.
-_ROW_REFUSED = (
-    asyncpg.DataError,
-    asyncpg.IntegrityConstraintViolationError,
-    asyncpg.SyntaxOrAccessError,
-    ValueError,
-    TypeError,
-    OverflowError,
-)
+# A row PostgreSQL cannot take (bad value, constraint), as opposed to an outage.
+_ROW_REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 _UNREACHABLE = (
     OSError,
     asyncio.TimeoutError,
@@ -82,6 +39,14 @@ _UNREACHABLE = (
     asyncpg.CannotConnectNowError,
     asyncpg.ConnectionDoesNotExistError,
 )
+
+
+async def copy_lines(conn: asyncpg.Connection, lines: list[str]) -> None:
+    # asyncpg reads a bytes `source` as a file path; an async iterable is sent as data.
+    async def data():
+        yield "".join(lines).encode()
+
+    await conn.copy_to_table("events", source=data(), columns=COLUMNS, format="text")
 
 
 class Writer:
@@ -118,15 +83,15 @@ class Writer:
                 await asyncio.sleep(backoff)
             elif not self._stopping:
                 await self.queue.wait(FLUSH_INTERVAL_S)
-            rows = self.queue.take(BATCH_ROWS)
+            lines = self.queue.take(BATCH_ROWS)
             self.metrics.set("queue_depth", len(self.queue))
-            if not rows:
+            if not lines:
                 continue
             try:
-                await self._write(rows)
+                await self._write(lines)
                 backoff = 0.0
             except _UNREACHABLE as exc:
-                self.queue.put_back(rows)
+                self.queue.put_back(lines)
                 self.metrics.add("write_errors")
                 backoff = min(MAX_BACKOFF_S, max(0.1, backoff * 2))
                 log.warning(
@@ -141,44 +106,44 @@ class Writer:
                     )
                     return
 
-    async def _write(self, rows: list[tuple]) -> None:
+    async def _write(self, lines: list[str]) -> None:
         started = time.perf_counter()
         async with self.pool.acquire() as conn:
-            await self._copy(conn, rows)
-        self.metrics.observe_batch(len(rows), time.perf_counter() - started)
+            await self._copy(conn, lines)
+        self.metrics.observe_batch(len(lines), time.perf_counter() - started)
 
-    async def _copy(self, conn: asyncpg.Connection, rows: list[tuple]) -> None:
+    async def _copy(self, conn: asyncpg.Connection, lines: list[str]) -> None:
         try:
-            await conn.copy_records_to_table("events", records=rows, columns=COLUMNS)
+            await copy_lines(conn, lines)
         except asyncpg.CheckViolationError as exc:
-            if "no partition" in str(exc):
-                await self._add_partitions(conn, rows)
-                await self._copy(conn, rows)
-            else:
-                await self._isolate(conn, rows)
+            if "no partition" not in str(exc):
+                await self._isolate(conn, lines)
+                return
+            await self._add_partitions(conn, lines)
+            await self._copy(conn, lines)
             return
         except _ROW_REFUSED as exc:
-            log.warning("batch refused (%s); isolating the bad rows", exc)
-            await self._isolate(conn, rows)
+            log.warning("batch refused (%s); isolating the bad rows", type(exc).__name__)
+            await self._isolate(conn, lines)
             return
-        self.metrics.add("rows_written", len(rows))
+        self.metrics.add("rows_written", len(lines))
 
-    async def _isolate(self, conn: asyncpg.Connection, rows: list[tuple]) -> None:
+    async def _isolate(self, conn: asyncpg.Connection, lines: list[str]) -> None:
         """Write what PostgreSQL accepts, bisecting; drop only rows refused alone."""
         self.metrics.add("write_errors")
-        if len(rows) == 1:
+        if len(lines) == 1:
             self.metrics.add("dropped:write_failed")
             log.warning("dropped one event PostgreSQL refused")
             return
-        middle = len(rows) // 2
-        for half in (rows[:middle], rows[middle:]):
+        middle = len(lines) // 2
+        for half in (lines[:middle], lines[middle:]):
             try:
-                await conn.copy_records_to_table("events", records=half, columns=COLUMNS)
+                await copy_lines(conn, half)
                 self.metrics.add("rows_written", len(half))
-            except (*_ROW_REFUSED, asyncpg.CheckViolationError):
+            except _ROW_REFUSED:
                 await self._isolate(conn, half)
 
-    async def _add_partitions(self, conn: asyncpg.Connection, rows: list[tuple]) -> None:
-        days = {row[0].date() for row in rows}
+    async def _add_partitions(self, conn: asyncpg.Connection, lines: list[str]) -> None:
+        days = {date.fromisoformat(line_day(line)) for line in lines}
         created = await ensure_partitions(conn, min(days), max(days))
         log.info("created partitions on demand: %s", ", ".join(created) or "none")

@@ -10,15 +10,18 @@ import asyncpg
 import pytest
 
 from collector.db.partitions import list_partitions
+from collector.ingest.copy_format import COLUMNS, encode_fields
 from collector.ingest.queue import EventQueue
-from collector.ingest.writer import COLUMNS, Writer
+from collector.ingest.writer import Writer
 from collector.metrics import Metrics
 
 
-def row(site_id: int, ts: datetime, client_id: str, ip: str | None = None) -> tuple:
+def row(site_id: int, ts: datetime, client_id: str, ip: str | None = None) -> str:
     values = dict.fromkeys(COLUMNS)
-    values.update(ts=ts, visitor=1, site_id=site_id, type=1, seq=0, client_id=client_id, ip=ip)
-    return tuple(values[c] for c in COLUMNS)
+    values.update(
+        ts=ts.isoformat(), visitor=1, site_id=site_id, type=1, seq=0, client_id=client_id, ip=ip
+    )
+    return encode_fields(tuple(values[c] for c in COLUMNS)) + "\n"
 
 
 @pytest.fixture
