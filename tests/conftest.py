@@ -59,19 +59,10 @@ def pg_admin_url(pg_data_dir: Path | None) -> Iterator[str]:
     server.stop()
 
 
-async def create_database(admin_url: str, name: str) -> str:
+async def admin_execute(admin_url: str, sql: str) -> None:
     conn = await asyncpg.connect(admin_url)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return with_database(admin_url, name)
-
-
-async def drop_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(sql)
     finally:
         await conn.close()
 
@@ -85,9 +76,9 @@ def database_name(hint: str) -> str:
 async def empty_database_url(pg_admin_url: str, request: pytest.FixtureRequest):
     """A new, empty database for this test module (no migrations applied)."""
     name = database_name(request.module.__name__)
-    url = await create_database(pg_admin_url, name)
-    yield url
-    await drop_database(pg_admin_url, name)
+    await admin_execute(pg_admin_url, f'CREATE DATABASE "{name}"')
+    yield with_database(pg_admin_url, name)
+    await admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")

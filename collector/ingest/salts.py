@@ -8,13 +8,14 @@ them any way to recompute yesterday's visitor hashes.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
 from datetime import date, timedelta
 
 import asyncpg
+
+from collector.jobs.scheduler import repeat_every
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,5 @@ class SaltKeeper:
         return salt
 
     async def keep_fresh(self) -> None:
-        while True:
-            await asyncio.sleep(REFRESH_INTERVAL_S)
-            try:
-                await self.refresh()
-            except Exception as exc:  # tomorrow's salt is already in memory
-                log.warning("could not refresh salts: %s", exc)
+        # On failure tomorrow's salt is already in memory; the next try may work.
+        await repeat_every(REFRESH_INTERVAL_S, self.refresh, "refresh salts")

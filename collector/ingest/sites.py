@@ -8,13 +8,12 @@ refresh per second, so a site added a moment ago works at once.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from dataclasses import dataclass
 
 import asyncpg
 
-log = logging.getLogger(__name__)
+from collector.jobs.scheduler import repeat_every
 
 REFRESH_INTERVAL_S = 5.0
 UNKNOWN_KEY_REFRESH_S = 1.0
@@ -58,9 +57,5 @@ class SiteRegistry:
         return False
 
     async def keep_fresh(self) -> None:
-        while True:
-            await asyncio.sleep(REFRESH_INTERVAL_S)
-            try:
-                await self.load()
-            except Exception as exc:  # keep serving the last known sites
-                log.warning("could not refresh sites: %s", exc)
+        # On failure the last known sites keep being served.
+        await repeat_every(REFRESH_INTERVAL_S, self.load, "refresh sites")

@@ -25,6 +25,22 @@ class Job:
     interval_s: float
     run: Callable[[asyncpg.Pool], Awaitable[None]]
 
+    async def run_safely(self, pool: asyncpg.Pool) -> None:
+        try:
+            await self.run(pool)
+        except Exception as exc:
+            log.warning("job %s failed: %s", self.name, exc)
+
+
+async def repeat_every(interval_s: float, work: Callable[[], Awaitable[object]], what: str) -> None:
+    """Run `work` every `interval_s` seconds, forever; a failure is one log line, not the end."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await work()
+        except Exception as exc:
+            log.warning("could not %s: %s", what, exc)
+
 
 def standard_jobs() -> list[Job]:
     return [Job("partition-upkeep", 3600, upkeep.run)]
@@ -46,11 +62,5 @@ class Scheduler:
         self._tasks = []
 
     async def _loop(self, job: Job) -> None:
-        while True:
-            try:
-                await job.run(self.pool)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("job %s failed: %s", job.name, exc)
-            await asyncio.sleep(job.interval_s)
+        await job.run_safely(self.pool)
+        await repeat_every(job.interval_s, lambda: job.run(self.pool), f"run job {job.name}")

@@ -12,9 +12,16 @@ import psutil
 from collector.db.embedded import EmbeddedPostgres
 
 
-def cli_env(data_dir) -> dict[str, str]:
+def sites_list(data_dir) -> subprocess.CompletedProcess:
+    """`peil sites list` as a separate process on the embedded server of data_dir."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PEIL_")}
-    return {**env, "PEIL_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "collector", "sites", "list"],
+        env={**env, "PEIL_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_started_reused_by_another_process_and_stopped_by_the_last(tmp_path):
@@ -25,13 +32,7 @@ def test_started_reused_by_another_process_and_stopped_by_the_last(tmp_path):
     assert psutil.pid_exists(pid)
 
     # Another peil process borrows the running server and leaves it running.
-    done = subprocess.run(
-        [sys.executable, "-m", "collector", "sites", "list"],
-        env=cli_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = sites_list(tmp_path)
     assert done.returncode == 0, done.stderr
     assert psutil.pid_exists(pid)
 
@@ -41,13 +42,7 @@ def test_started_reused_by_another_process_and_stopped_by_the_last(tmp_path):
 
 
 def test_a_cli_command_alone_starts_and_stops_the_server(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "collector", "sites", "list"],
-        env=cli_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = sites_list(tmp_path)
     assert done.returncode == 0, done.stderr
     assert "No sites yet" in done.stdout
     assert (tmp_path / "postgres" / "PG_VERSION").exists()
@@ -74,13 +69,7 @@ def test_handle_of_a_killed_process_does_not_keep_the_server_alive(tmp_path):
     assert psutil.pid_exists(pid)
 
     # The next peil command forgets the dead handle, and as the last user stops the server.
-    done = subprocess.run(
-        [sys.executable, "-m", "collector", "sites", "list"],
-        env=cli_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = sites_list(tmp_path)
     assert done.returncode == 0, done.stderr
     if psutil.pid_exists(pid):
         psutil.Process(pid).wait(10)
