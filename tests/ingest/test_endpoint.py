@@ -327,3 +327,13 @@ async def test_shutdown_drains_the_queue(settings, database_url, site, db):
         await db.fetchval("SELECT count(*) FROM events WHERE client_id LIKE $1", marker + "-%")
         == 200
     )
+
+
+async def test_forwarded_for_from_an_untrusted_peer_is_ignored(settings, database_url, site, db):
+    untrusted = replace(settings, trusted_proxies=())
+    event = {"id": new_id(), "t": "pageview"}
+    async with running_app(untrusted, database_url) as app:
+        status, _, _ = await post(app, body(site, [event]), address="203.0.113.77")
+    assert status == 202
+    [row] = await rows(db, [event["id"]])
+    assert str(row["ip"]) == "127.0.0.0"  # the socket peer, truncated; the header is ignored
