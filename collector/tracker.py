@@ -58,8 +58,9 @@ def _etag(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
 
 
-def load_asset(name: str, content_type: str, **headers: str) -> Asset:
-    """Read `name` from collector/static; a clear error when it is missing."""
+def load_asset(name: str, content_type: str, headers: dict[str, str] | None = None) -> Asset:
+    """Read `name` from collector/static (with these extra response headers); a clear
+    error when it is missing."""
     try:
         body = resources.files(STATIC_PACKAGE).joinpath(name).read_bytes()
     except FileNotFoundError:
@@ -79,7 +80,7 @@ def load_asset(name: str, content_type: str, **headers: str) -> Asset:
             "Cache-Control": CACHE_CONTROL,
             "Vary": "Accept-Encoding",
             "X-Content-Type-Options": "nosniff",
-            **headers,
+            **(headers or {}),
         },
     )
 
@@ -129,12 +130,12 @@ def add_routes(app: web.Application) -> None:
         JS,
         # Embedded by other origins: harmless to share, and pages that require CORP or
         # CORS for their subresources (COEP, `crossorigin` attributes) can still load it.
-        **{"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"},
+        {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"},
     )
     page = load_asset(
         "optout.html",
         "text/html; charset=utf-8",
-        **{"Content-Security-Policy": OPTOUT_CSP, "Referrer-Policy": "no-referrer"},
+        {"Content-Security-Policy": OPTOUT_CSP, "Referrer-Policy": "no-referrer"},
     )
     app.router.add_get("/peil.js", serve(tracker))
     app.router.add_get("/optout", serve(page))

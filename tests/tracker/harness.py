@@ -1,21 +1,18 @@
-"""Capture harness for tracker tests: a tiny aiohttp app that serves the fixture pages
-(with `{{SITE}}` replaced) and a peil.js build, and records every POST /api/events body;
-plus a Chromium launcher (Debian's chromium driven by Playwright).
+"""Browser-test helpers: Debian's Chromium driven by Playwright, and the server of the
+fixture pages (the "site" of the tests, on its own origin, separate from the collector).
 
-It stands in for the collector so the tracker can be tested on its own; tests against
-the real collector can reuse `chromium()`, `PAGES` and the fixture pages.
+Fixture pages (tests/tracker/pages/*.html) have placeholders, filled in per request:
+`{{SITE}}` the site key of the current test, `{{COLLECTOR}}` the collector's origin (where
+peil.js and /api/events are), `{{DEAD}}` an origin on which nothing accepts connections.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import shutil
-import time
-from collections import Counter
-from collections.abc import AsyncIterator, Callable
+import socket
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,89 +38,60 @@ CHROMIUM_ARGS = [
 
 
 @dataclass
-class Body:
-    """One recorded POST /api/events request."""
-
-    content_type: str
-    raw: bytes
-    data: dict[str, Any]
-    received: float  # time.time() on arrival
-
-
-@dataclass
-class Capture:
-    """What the fake collector received; `base` is its http://127.0.0.1:PORT origin."""
+class PageServer:
+    """The fixture pages on http://localhost:PORT; `site` is set by each test."""
 
     base: str
-    bodies: list[Body] = field(default_factory=list)
-    # status answered to POST /api/events; tests may change it (e.g. 503)
-    status: int = 202
-
-    def events(self, *types: str) -> list[dict[str, Any]]:
-        """All received events in arrival order (optionally only these types); each is a
-        copy with the body's fields under "_body" (url, uid, sid, ...)."""
-        out = []
-        for body in self.bodies:
-            envelope = {k: v for k, v in body.data.items() if k != "events"}
-            for event in body.data.get("events", []):
-                if not types or event.get("t") in types:
-                    out.append({**event, "_body": envelope})
-        return out
-
-    async def wait_for(self, predicate: Callable[[Capture], bool], timeout: float = 15.0) -> None:
-        """Wait until predicate(capture) holds; AssertionError with what arrived if not."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate(self):
-            if loop.time() > deadline:
-                got = Counter(e["t"] for e in self.events())
-                raise AssertionError(
-                    f"timed out after {timeout} s; {len(self.bodies)} bodies, events: {dict(got)}"
-                )
-            await asyncio.sleep(0.05)
+    collector: str
+    dead: str
+    site: str = ""
 
 
 @asynccontextmanager
-async def capture_server(site: str = "TESTSITE", tracker: Path = DIST) -> AsyncIterator[Capture]:
-    """Serve PAGES and `tracker` on 127.0.0.1 (a free port) and record event bodies."""
-    capture = Capture(base="")
+async def page_server(collector: str) -> AsyncIterator[PageServer]:
+    """Serve PAGES and a copy of the built peil.js on a free loopback port.
+
+    The base URL uses the host name `localhost` while the collector is at 127.0.0.1, so
+    the tracker posts cross-origin, as from a real site to its collector.
+    """
+    # Bound but never listening: connections are refused, and no other process can take
+    # the port while the pages point at it.
+    dead_socket = socket.socket()
+    dead_socket.bind(("127.0.0.1", 0))
+    server = PageServer(
+        base="", collector=collector, dead=f"http://127.0.0.1:{dead_socket.getsockname()[1]}"
+    )
 
     async def tracker_js(_request: web.Request) -> web.Response:
-        return web.Response(body=tracker.read_bytes(), content_type="application/javascript")
+        return web.Response(body=DIST.read_bytes(), content_type="application/javascript")
 
     async def page(request: web.Request) -> web.StreamResponse:
-        name = request.match_info["name"]
-        path = (PAGES / name).resolve()
+        path = (PAGES / request.match_info["name"]).resolve()
         if path.parent != PAGES or not path.is_file():
             raise web.HTTPNotFound()
         if path.suffix == ".html":
-            html = path.read_text("utf-8").replace("{{SITE}}", site)
+            html = path.read_text("utf-8")
+            for key, value in (
+                ("SITE", server.site),
+                ("COLLECTOR", server.collector),
+                ("DEAD", server.dead),
+            ):
+                html = html.replace("{{" + key + "}}", value)
             return web.Response(text=html, content_type="text/html")
         return web.FileResponse(path)  # clip.webm, with Range support
 
-    async def events(request: web.Request) -> web.Response:
-        raw = await request.read()
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = {"_unparseable": raw.decode("utf-8", "replace")}
-        capture.bodies.append(Body(request.headers.get("Content-Type", ""), raw, data, time.time()))
-        return web.Response(status=capture.status)
-
     app = web.Application()
     app.router.add_get("/peil.js", tracker_js)
-    app.router.add_post("/api/events", events)
     app.router.add_get("/{name}", page)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = runner.addresses[0][1]
-    capture.base = f"http://127.0.0.1:{port}"
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    server.base = f"http://localhost:{runner.addresses[0][1]}"
     try:
-        yield capture
+        yield server
     finally:
         await runner.cleanup()
+        dead_socket.close()
 
 
 @asynccontextmanager

@@ -18,7 +18,9 @@
  *                             hash navigation are tracked automatically)
  *   peil.consent(true|false)  consent mode only: grant (sets the cookie, sends what was held
  *                             in memory) or withdraw (deletes the cookie, drops held events)
- *   peil.optOut()/optIn()     remember on this browser (localStorage peil_optout) not to track
+ *   peil.optOut()/optIn()     remember on this browser (localStorage peil_optout) not to track;
+ *                             the collector's /optout page, framed on the site, asks for the
+ *                             same over postMessage (see message() below)
  *   peil.flush()              send queued events now
  *   peil.v                    tracker version
  *   peil('track', 'signup', {plan: 'pro'}) calls a method by name. Calls made before the
@@ -65,7 +67,10 @@ const cfg = (k) => script && attr(script, 'data-' + k)
 const SITE = cfg('site')
 const CONSENT = cfg('consent') == 'required'
 const COOKIE_MS = (+cfg('cookie-days') || 395) * 864e5
-const API = cfg('api') || (script && new URL(script.src, loc).origin) + '/api/events'
+// The collector's origin: the default endpoint, and the only origin whose /optout page
+// (framed on the site) may change the opt-out flag of this site.
+const ORIGIN = script && new URL(script.src, loc).origin
+const API = cfg('api') || ORIGIN + '/api/events'
 
 // ---------------------------------------------------------------- privacy checks
 // Do Not Track / Global Privacy Control: send nothing at all, not even cookieless
@@ -413,6 +418,16 @@ const methods = {
   flush,
 }
 
+// The collector's /optout page, framed on the site, cannot reach the site's localStorage
+// (another origin): it asks this tracker instead. Messages: "peil:out", "peil:in" or
+// "peil:?"; the answer is "peil:out" or "peil:in" (the state after it).
+const message = (e) => {
+  const m = e.data
+  if (e.origin != ORIGIN || !/^peil:/.test(m)) return
+  m == 'peil:out' ? methods.optOut() : m == 'peil:in' && methods.optIn()
+  e.source.postMessage(optedOut ? 'peil:out' : 'peil:in', ORIGIN)
+}
+
 // ---------------------------------------------------------------- start
 const start = () => {
   ;['pushState', 'replaceState'].forEach(wrap)
@@ -427,6 +442,7 @@ const start = () => {
   on(d, 'pointerover', hover)
   on(d, 'pointerout', pointerout)
   on(w, 'error', jsError)
+  on(w, 'message', message)
   for (const t in mediaHandlers) on(d, t, (e) => onMedia(t, e.target))
   new MutationObserver(safe(mutations)).observe(root, { childList: true, subtree: true })
   tick()
