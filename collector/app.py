@@ -110,7 +110,7 @@ def make_app(
         await app[WRITER].stop()
 
     async def scheduler(app: web.Application) -> AsyncIterator[None]:
-        app[SCHEDULER] = Scheduler(app[POOL], standard_jobs() if run_jobs else [])
+        app[SCHEDULER] = Scheduler(app[POOL], standard_jobs(settings) if run_jobs else [])
         app[SCHEDULER].start()
         yield
         await app[SCHEDULER].stop()

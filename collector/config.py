@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +125,27 @@ def _parse_secret(variable: str, raw: str) -> str | None:
     return raw
 
 
+def _parse_optional_days(variable: str, raw: str) -> int | None:
+    if not raw.strip() or raw.strip().lower() == "forever":
+        return None
+    return _int_between(1, 36500)(variable, raw)
+
+
+def _parse_purge_at(variable: str, raw: str) -> time | None:
+    text = raw.strip().lower()
+    if text == "off":
+        return None
+    match = _CLOCK_TIME.match(text)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError(
+            f"{variable} must be a UTC time of day such as 03:30, or off, not {raw!r}."
+        )
+    return time(int(match[1]), int(match[2]))
+
+
+_CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
 def _parse_log_level(variable: str, raw: str) -> str:
     level = raw.strip().upper()
     if level not in _LOG_LEVELS:
@@ -172,6 +195,22 @@ SETTINGS: tuple[Setting, ...] = (
         "days raw events are kept (six months)",
         _int_between(1, 36500),
         "retention_days",
+    ),
+    Setting(
+        "PEIL_AGGREGATE_RETENTION_DAYS",
+        None,
+        "days aggregates (rollups, which hold no per-visitor values) are kept;"
+        " unset or forever: kept forever",
+        _parse_optional_days,
+        "aggregate_retention_days",
+    ),
+    Setting(
+        "PEIL_PURGE_AT",
+        "03:30",
+        "UTC time of day at which `peil serve` runs the purge by itself; off: never"
+        " (schedule `peil purge` with cron or a systemd timer instead)",
+        _parse_purge_at,
+        "purge_at",
     ),
     Setting(
         "PEIL_IPV4_PREFIX",
@@ -244,6 +283,8 @@ class Settings:
     log_level: str = "INFO"
     rate_limit: int = 50
     queue_max: int = 100_000
+    aggregate_retention_days: int | None = None
+    purge_at: time | None = time(3, 30)
 
     @property
     def public_url(self) -> str:

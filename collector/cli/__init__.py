@@ -11,11 +11,11 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from collector import __version__
-from collector.cli import demo, migrate, serve, sites, status, tokens, users
+from collector.cli import demo, migrate, purge, serve, sites, status, tokens, users
 from collector.config import load_settings
 from collector.errors import PeilError
 
-COMMANDS = (serve, migrate, sites, users, tokens, status, demo)
+COMMANDS = (serve, migrate, sites, users, tokens, purge, status, demo)
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -1,21 +1,40 @@
-"""Day partitions of `events`: names, creation ahead of time, listing.
+"""Day partitions of `events`: names, creation ahead of time, listing, removal.
 
 One partition per UTC day, named events_YYYYMMDD, so retention can drop a
 whole day at once and an operator can read the day off the table name.
+Every identifier and bound in the DDL here is built from a date, never
+from input.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
+
+log = logging.getLogger(__name__)
 
 # Serialises partition DDL between workers; see MIGRATION_LOCK_KEY.
 PARTITION_LOCK_KEY = 0x7065696C_0002
 
 # Today plus this many days always exist (DESIGN.md: partitions ahead).
 DAYS_AHEAD = 3
+
+# Set on a partition just before the purge detaches it. Detaching and dropping
+# cannot share one transaction (DETACH ... CONCURRENTLY refuses to run inside
+# one), so a purge interrupted in between leaves a plain table of expired
+# events behind; this mark lets the next purge find and drop it, without ever
+# touching a table an operator detached on purpose.
+EXPIRED_MARK = "peil: expired partition, detached to be dropped"
+
+# The fallback plain DETACH locks all of `events`, and every ingest COPY
+# queues behind a waiting lock request: give up quickly and try again rather
+# than stall ingest behind a long-running query.
+PLAIN_DETACH_LOCK_TIMEOUT = "100ms"
+PLAIN_DETACH_ATTEMPTS = 50
 
 _NAME = re.compile(r"^events_(\d{8})$")
 
@@ -33,6 +52,16 @@ def utc_today(now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(UTC).date()
 
 
+def day_start(day: date) -> datetime:
+    """The first instant of a UTC day: the partition's lower bound."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def day_end(day: date) -> datetime:
+    """The partition's (exclusive) upper bound."""
+    return day_start(day) + timedelta(days=1)
+
+
 async def ensure_partitions(conn: asyncpg.Connection, first_day: date, last_day: date) -> list[str]:
     """Create the missing day partitions from first_day to last_day inclusive."""
     created = []
@@ -42,12 +71,10 @@ async def ensure_partitions(conn: asyncpg.Connection, first_day: date, last_day:
         day = first_day
         while day <= last_day:
             if day not in existing:
-                start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-                # Identifiers and literals come from a date, never from input.
                 await conn.execute(
                     f"CREATE TABLE {partition_name(day)} PARTITION OF events "
-                    f"FOR VALUES FROM ('{start.isoformat()}') "
-                    f"TO ('{(start + timedelta(days=1)).isoformat()}')"
+                    f"FOR VALUES FROM ('{day_start(day).isoformat()}') "
+                    f"TO ('{day_end(day).isoformat()}')"
                 )
                 created.append(partition_name(day))
             day += timedelta(days=1)
@@ -72,3 +99,90 @@ async def list_partitions(conn: asyncpg.Connection) -> list[date]:
     )
     days = [partition_day(r["relname"]) for r in rows]
     return sorted(d for d in days if d is not None)
+
+
+def missing_ahead(existing: list[date], now: datetime) -> list[date]:
+    """Days from today to DAYS_AHEAD days on that have no partition yet."""
+    today, have = utc_today(now), set(existing)
+    ahead = (today + timedelta(days=n) for n in range(DAYS_AHEAD + 1))
+    return [day for day in ahead if day not in have]
+
+
+async def pending_detach(conn: asyncpg.Connection) -> set[date]:
+    """Partitions whose DETACH ... CONCURRENTLY was interrupted half-way."""
+    if conn.get_server_version().major < 14:
+        return set()  # no CONCURRENTLY, so nothing can be half-way
+    rows = await conn.fetch(
+        """SELECT c.relname FROM pg_inherits i
+           JOIN pg_class c ON c.oid = i.inhrelid
+           WHERE i.inhparent = 'events'::regclass AND i.inhdetachpending"""
+    )
+    return {day for r in rows if (day := partition_day(r["relname"])) is not None}
+
+
+async def count_rows(conn: asyncpg.Connection, day: date) -> int:
+    return await conn.fetchval(f"SELECT count(*) FROM {partition_name(day)}")
+
+
+async def mark_expired(conn: asyncpg.Connection, day: date) -> None:
+    await conn.execute(f"COMMENT ON TABLE {partition_name(day)} IS '{EXPIRED_MARK}'")
+
+
+async def marked_leftovers(conn: asyncpg.Connection) -> list[date]:
+    """Marked day tables that are no longer partitions of `events`: an earlier
+    purge detached them and was interrupted before it dropped them."""
+    rows = await conn.fetch(
+        """SELECT c.relname FROM pg_class c
+           WHERE c.relkind = 'r' AND pg_table_is_visible(c.oid)
+             AND obj_description(c.oid, 'pg_class') = $1
+             AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)""",
+        EXPIRED_MARK,
+    )
+    days = [partition_day(r["relname"]) for r in rows]
+    return sorted(d for d in days if d is not None)
+
+
+async def detach_partition(conn: asyncpg.Connection, day: date, *, pending: bool = False) -> str:
+    """Detach a day partition from `events` without stalling ingest; say how.
+
+    Must run outside a transaction block. `pending`: an earlier DETACH
+    CONCURRENTLY was interrupted; PostgreSQL only allows finishing it.
+    """
+    name = partition_name(day)
+    if pending:
+        await conn.execute(f"ALTER TABLE events DETACH PARTITION {name} FINALIZE")
+        return "finalized"
+    try:
+        # CONCURRENTLY takes only a SHARE UPDATE EXCLUSIVE lock on `events`,
+        # which COPY and INSERT do not wait for.
+        await conn.execute(f"ALTER TABLE events DETACH PARTITION {name} CONCURRENTLY")
+        return "concurrently"
+    except (
+        asyncpg.ObjectNotInPrerequisiteStateError,  # the table has a default partition
+        asyncpg.FeatureNotSupportedError,
+        asyncpg.PostgresSyntaxError,  # PostgreSQL before 14 has no CONCURRENTLY
+    ):
+        pass
+    # PostgreSQL refuses CONCURRENTLY when `events` has a default partition
+    # (Peil creates none; an operator might) or before version 14. Plain DETACH
+    # takes an ACCESS EXCLUSIVE lock on `events`: held only for a catalog
+    # change, but requested with a short lock_timeout so that a long query
+    # cannot make ingest queue up behind the waiting request.
+    log.warning("cannot detach %s concurrently; detaching it with a brief lock on events", name)
+    attempt = 1
+    while True:
+        try:
+            async with conn.transaction():
+                await conn.execute(f"SET LOCAL lock_timeout = '{PLAIN_DETACH_LOCK_TIMEOUT}'")
+                await conn.execute(f"ALTER TABLE events DETACH PARTITION {name}")
+            return "locked"
+        except asyncpg.LockNotAvailableError:
+            if attempt == PLAIN_DETACH_ATTEMPTS:
+                raise
+            await asyncio.sleep(min(2.0, 0.05 * 2**attempt))
+            attempt += 1
+
+
+async def drop_detached(conn: asyncpg.Connection, day: date) -> None:
+    """Drop a day table that is no longer a partition of `events`."""
+    await conn.execute(f"DROP TABLE {partition_name(day)}")

@@ -1,1 +1,1 @@
-"""Background jobs of `peil serve`: partition upkeep (and later rollups, purge)."""
+"""Background jobs of `peil serve`: partition upkeep, the daily purge (and later rollups)."""

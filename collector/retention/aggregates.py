@@ -1,0 +1,85 @@
+"""Retention of aggregates: kept PEIL_AGGREGATE_RETENTION_DAYS, forever by default.
+
+Aggregates (rollups) hold counts per day and dimension, no per-visitor
+values, so they may outlive the raw events (DESIGN.md, Storage rules). The
+purge touches exactly the tables listed in AGGREGATE_TABLES and nothing else
+besides the day partitions of `events`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class AggregateTable:
+    name: str  # a table of aggregates only: never raw events
+    day_column: str  # the `date` column that says which day a row counts
+
+
+# The rollup tables, added here by the change that creates them. Empty for
+# now: there are no aggregates yet, so aggregate retention has nothing to do.
+AGGREGATE_TABLES: tuple[AggregateTable, ...] = ()
+
+
+def aggregate_cutoff(now: datetime, retention_days: int) -> date:
+    """Rows for days before this one are older than the aggregate retention."""
+    return (now - timedelta(days=retention_days)).date()
+
+
+async def purge_aggregates(
+    conn: asyncpg.Connection,
+    now: datetime,
+    retention_days: int | None,
+    *,
+    dry_run: bool,
+    batch_rows: int,
+    tables: tuple[AggregateTable, ...] = AGGREGATE_TABLES,
+) -> dict[str, int]:
+    """Rows removed (or, in a dry run, that would be) per aggregate table."""
+    if retention_days is None:
+        return {}
+    before = aggregate_cutoff(now, retention_days)
+    removed = {}
+    for table in tables:
+        if dry_run:
+            removed[table.name] = await _count_older(conn, table, before)
+        else:
+            removed[table.name] = await _delete_older(conn, table, before, batch_rows)
+    return removed
+
+
+async def _count_older(conn: asyncpg.Connection, table: AggregateTable, before: date) -> int:
+    name, column = _quoted(table)
+    return await conn.fetchval(f"SELECT count(*) FROM {name} WHERE {column} < $1", before)
+
+
+async def _delete_older(
+    conn: asyncpg.Connection, table: AggregateTable, before: date, batch_rows: int
+) -> int:
+    name, column = _quoted(table)
+    # Small batches, each its own transaction: no long lock on a table the
+    # dashboard reads.
+    sql = (
+        f"WITH gone AS (DELETE FROM {name} WHERE ctid = ANY(ARRAY("
+        f"SELECT ctid FROM {name} WHERE {column} < $1 LIMIT $2)) RETURNING 1) "
+        "SELECT count(*) FROM gone"
+    )
+    total = 0
+    while True:
+        deleted = await conn.fetchval(sql, before, batch_rows)
+        total += deleted
+        if deleted < batch_rows:
+            return total
+
+
+def _quoted(table: AggregateTable) -> tuple[str, str]:
+    # The names come from AGGREGATE_TABLES in this file, not from input;
+    # quoting still keeps an odd name from changing the statement.
+    def quote(identifier: str) -> str:
+        return '"' + identifier.replace('"', '""') + '"'
+
+    return quote(table.name), quote(table.day_column)

@@ -1,0 +1,48 @@
+"""Aggregate retention: nothing by default, and when set, only the listed
+aggregate tables lose rows older than it, in batches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from collector.retention.aggregates import AGGREGATE_TABLES, AggregateTable, purge_aggregates
+
+NOW = datetime(2031, 5, 20, 12, 0, tzinfo=UTC)
+TABLE = AggregateTable("rollup_retention_test", "day")
+
+
+@pytest.fixture
+async def conn(database_url):
+    conn = await asyncpg.connect(database_url)
+    await conn.execute("CREATE TABLE rollup_retention_test (day date NOT NULL, pageviews int)")
+    await conn.execute(
+        "INSERT INTO rollup_retention_test SELECT d, 1 FROM generate_series($1::date, $2::date,"
+        " '1 day') d",
+        (NOW - timedelta(days=999)).date(),
+        NOW.date(),
+    )
+    yield conn
+    await conn.execute("DROP TABLE rollup_retention_test")
+    await conn.close()
+
+
+def test_no_raw_event_table_is_listed_as_aggregate():
+    assert all(not t.name.startswith("events") for t in AGGREGATE_TABLES)
+
+
+async def test_kept_forever_by_default(conn):
+    removed = await purge_aggregates(conn, NOW, None, dry_run=False, batch_rows=10, tables=(TABLE,))
+    assert removed == {}
+    assert await conn.fetchval("SELECT count(*) FROM rollup_retention_test") == 1000
+
+
+async def test_rows_older_than_the_aggregate_retention_go_in_batches(conn):
+    dry = await purge_aggregates(conn, NOW, 400, dry_run=True, batch_rows=7, tables=(TABLE,))
+    assert await conn.fetchval("SELECT count(*) FROM rollup_retention_test") == 1000
+    removed = await purge_aggregates(conn, NOW, 400, dry_run=False, batch_rows=7, tables=(TABLE,))
+    assert dry == removed == {"rollup_retention_test": 599}
+    oldest = await conn.fetchval("SELECT min(day) FROM rollup_retention_test")
+    assert oldest == (NOW - timedelta(days=400)).date()
