@@ -144,6 +144,9 @@ class Writer:
                 await self._isolate(conn, half)
 
     async def _add_partitions(self, conn: asyncpg.Connection, lines: list[str]) -> None:
-        days = {date.fromisoformat(line_day(line)) for line in lines}
-        created = await ensure_partitions(conn, min(days), max(days))
+        # Only the days present: a range from the oldest to the newest could
+        # fill years of empty partitions for one odd row.
+        created = []
+        for day in sorted({date.fromisoformat(line_day(line)) for line in lines}):
+            created += await ensure_partitions(conn, day, day)
         log.info("created partitions on demand: %s", ", ".join(created) or "none")
