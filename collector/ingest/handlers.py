@@ -22,7 +22,7 @@ from collector.ingest.enrich.referrer import host_allowed, origin_host, split_ur
 from collector.ingest.enrich.user_agent import parse_user_agent
 from collector.ingest.pipeline import (
     RequestFacts,
-    encode_lines,
+    encode_rows,
     received_now,
     request_fields,
     valid_new_events,
@@ -126,7 +126,7 @@ async def accept(request: web.Request, batch: Batch) -> web.Response | None:
         return None
     dropped: dict[str, int] = {}
     events = valid_new_events(batch, site, ingest.recent_ids, dropped)
-    rows: list[str] = []
+    rows: list[bytes] = []
     if events:
         facts = RequestFacts(
             received_us=received_now(),
@@ -140,7 +140,7 @@ async def accept(request: web.Request, batch: Batch) -> web.Response | None:
         shared = request_fields(
             batch, site, facts, await ingest.salts.salt_now(), ingest.geoip, ingest.settings
         )
-        rows = encode_lines(events, facts.received_us, shared)
+        rows = encode_rows(events, facts.received_us, shared)
     for reason, count in dropped.items():
         ingest.metrics.add(f"dropped:{reason}", count)
     if dropped:

@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 
 from collector.config import Settings
-from collector.ingest.copy_format import encode_fields, timestamp
+from collector.ingest.copy_format import bigint, inet, integer, row, smallint, text
 from collector.ingest.dedup import RecentIds
 from collector.ingest.enrich.client_address import Address
 from collector.ingest.enrich.geoip import GeoIP
-from collector.ingest.enrich.ip_truncation import truncate_ip
+from collector.ingest.enrich.ip_truncation import truncated_address
 from collector.ingest.enrich.language import primary_language
 from collector.ingest.enrich.referrer import reduce_referrer, split_url
 from collector.ingest.enrich.user_agent import Agent
@@ -56,36 +56,36 @@ def request_fields(
     salt: bytes,
     geoip: GeoIP,
     settings: Settings,
-) -> str:
+) -> bytes:
     """The request's columns (copy_format.REQUEST_COLUMNS), encoded once for all its events."""
     addr = facts.address
-    packed = addr.packed if addr is not None else b""
     geo = geoip.lookup(addr)
-    page = split_url(batch.url) or (None, None, None)
+    host, path, query = split_url(batch.url) or (None, None, None)
     agent = facts.agent
-    return encode_fields(
+    private = facts.private
+    return b"".join(
         (
-            site.id,
-            visitor_hash(salt, site.id, packed, facts.user_agent),
-            batch.screen_w,
-            batch.screen_h,
-            agent.browser_version,
-            agent.device,
-            geo.country,
-            geo.region,
-            geo.city,
-            agent.browser,
-            agent.os,
-            primary_language(facts.accept_language),
-            page[0],
-            page[1],
-            page[2],
-            reduce_referrer(batch.ref, site.domains),
-            facts.origin,
-            batch.player_version,
-            None if facts.private else batch.uid,
-            None if facts.private else batch.sid,
-            truncate_ip(addr, settings.ipv4_prefix, settings.ipv6_prefix),
+            integer(site.id),
+            bigint(visitor_hash(salt, site.id, addr.packed if addr else b"", facts.user_agent)),
+            smallint(batch.screen_w),
+            smallint(batch.screen_h),
+            smallint(agent.browser_version),
+            smallint(agent.device),
+            text(geo.country),
+            text(geo.region),
+            text(geo.city),
+            text(agent.browser),
+            text(agent.os),
+            text(primary_language(facts.accept_language)),
+            text(host),
+            text(path),
+            text(query),
+            text(reduce_referrer(batch.ref, site.domains)),
+            text(facts.origin),
+            text(batch.player_version),
+            text(None if private else batch.uid),
+            text(None if private else batch.sid),
+            inet(truncated_address(addr, settings.ipv4_prefix, settings.ipv6_prefix)),
         )
     )
 
@@ -116,8 +116,8 @@ def valid_new_events(
     return events
 
 
-def encode_lines(events: list[Event], received_us: int, shared: str) -> list[str]:
-    """One COPY line per event.
+def encode_rows(events: list[Event], received_us: int, shared: bytes) -> list[bytes]:
+    """One binary COPY row per event.
 
     Each event is placed at the receive time minus its distance from the
     batch's newest event (bounded), so order and spacing survive but a wrong
@@ -125,10 +125,10 @@ def encode_lines(events: list[Event], received_us: int, shared: str) -> list[str
     """
     stamps = [e.client_ts for e in events if e.client_ts is not None]
     newest = max(stamps) if stamps else None
-    lines = []
+    rows = []
     for seq, e in enumerate(events):
         at = received_us
         if newest is not None and e.client_ts is not None:
             at -= min(int((newest - e.client_ts) * 1000), MAX_BATCH_SPAN_US)
-        lines.append(f"{timestamp(at)}\t{seq}\t{e.fields}\t{shared}\n")
-    return lines
+        rows.append(row(at, seq, e.fields, shared))
+    return rows

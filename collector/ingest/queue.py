@@ -14,14 +14,14 @@ import contextlib
 class EventQueue:
     def __init__(self, capacity: int, wake_at: int) -> None:
         self.capacity = capacity
-        self._rows: list[str] = []
+        self._rows: list[bytes] = []
         self._wake_at = wake_at
         self._ready = asyncio.Event()
 
     def __len__(self) -> int:
         return len(self._rows)
 
-    def offer(self, rows: list[str]) -> bool:
+    def offer(self, rows: list[bytes]) -> bool:
         """Append all rows, or none when they do not fit."""
         if len(self._rows) + len(rows) > self.capacity:
             return False
@@ -30,7 +30,7 @@ class EventQueue:
             self._ready.set()
         return True
 
-    def take(self, limit: int) -> list[str]:
+    def take(self, limit: int) -> list[bytes]:
         """Up to `limit` of the oldest rows."""
         if len(self._rows) <= limit:
             rows, self._rows = self._rows, []
@@ -39,7 +39,7 @@ class EventQueue:
         self._ready.clear()
         return rows
 
-    def put_back(self, rows: list[str]) -> None:
+    def put_back(self, rows: list[bytes]) -> None:
         """Return rows a failed write took, ahead of newer ones (may exceed capacity)."""
         self._rows[:0] = rows
 

@@ -1,6 +1,6 @@
 """Writer: the one task per process that moves queued rows into PostgreSQL.
 
-Rows arrive already encoded as COPY text lines (copy_format.py). The writer
+Rows arrive already encoded for binary COPY (copy_format.py). The writer
 sends them with COPY in batches, flushing when a batch's worth of rows is
 waiting or every FLUSH_INTERVAL_S, and drains everything at shutdown. A
 batch that fails is handled by cause:
@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import date
+from datetime import UTC, datetime
 
 import asyncpg
 
 from collector.db.partitions import ensure_partitions
-from collector.ingest.copy_format import COLUMNS, line_day
+from collector.ingest.copy_format import COLUMNS, copy_data, row_epoch_us
 from collector.ingest.queue import EventQueue
 from collector.metrics import Metrics
 
@@ -41,12 +41,12 @@ _UNREACHABLE = (
 )
 
 
-async def copy_lines(conn: asyncpg.Connection, lines: list[str]) -> None:
+async def copy_rows(conn: asyncpg.Connection, rows: list[bytes]) -> None:
     # asyncpg reads a bytes `source` as a file path; an async iterable is sent as data.
     async def data():
-        yield "".join(lines).encode()
+        yield copy_data(rows)
 
-    await conn.copy_to_table("events", source=data(), columns=COLUMNS, format="text")
+    await conn.copy_to_table("events", source=data(), columns=COLUMNS, format="binary")
 
 
 class Writer:
@@ -83,15 +83,15 @@ class Writer:
                 await asyncio.sleep(backoff)
             elif not self._stopping:
                 await self.queue.wait(FLUSH_INTERVAL_S)
-            lines = self.queue.take(BATCH_ROWS)
+            rows = self.queue.take(BATCH_ROWS)
             self.metrics.set("queue_depth", len(self.queue))
-            if not lines:
+            if not rows:
                 continue
             try:
-                await self._write(lines)
+                await self._write(rows)
                 backoff = 0.0
             except _UNREACHABLE as exc:
-                self.queue.put_back(lines)
+                self.queue.put_back(rows)
                 self.metrics.add("write_errors")
                 backoff = min(MAX_BACKOFF_S, max(0.1, backoff * 2))
                 log.warning(
@@ -106,47 +106,48 @@ class Writer:
                     )
                     return
 
-    async def _write(self, lines: list[str]) -> None:
+    async def _write(self, rows: list[bytes]) -> None:
         started = time.perf_counter()
         async with self.pool.acquire() as conn:
-            await self._copy(conn, lines)
-        self.metrics.observe_batch(len(lines), time.perf_counter() - started)
+            await self._copy(conn, rows)
+        self.metrics.observe_batch(len(rows), time.perf_counter() - started)
 
-    async def _copy(self, conn: asyncpg.Connection, lines: list[str]) -> None:
+    async def _copy(self, conn: asyncpg.Connection, rows: list[bytes]) -> None:
         try:
-            await copy_lines(conn, lines)
+            await copy_rows(conn, rows)
         except asyncpg.CheckViolationError as exc:
             if "no partition" not in str(exc):
-                await self._isolate(conn, lines)
+                await self._isolate(conn, rows)
                 return
-            await self._add_partitions(conn, lines)
-            await self._copy(conn, lines)
+            await self._add_partitions(conn, rows)
+            await self._copy(conn, rows)
             return
         except _ROW_REFUSED as exc:
             log.warning("batch refused (%s); isolating the bad rows", type(exc).__name__)
-            await self._isolate(conn, lines)
+            await self._isolate(conn, rows)
             return
-        self.metrics.add("rows_written", len(lines))
+        self.metrics.add("rows_written", len(rows))
 
-    async def _isolate(self, conn: asyncpg.Connection, lines: list[str]) -> None:
+    async def _isolate(self, conn: asyncpg.Connection, rows: list[bytes]) -> None:
         """Write what PostgreSQL accepts, bisecting; drop only rows refused alone."""
         self.metrics.add("write_errors")
-        if len(lines) == 1:
+        if len(rows) == 1:
             self.metrics.add("dropped:write_failed")
             log.warning("dropped one event PostgreSQL refused")
             return
-        middle = len(lines) // 2
-        for half in (lines[:middle], lines[middle:]):
+        middle = len(rows) // 2
+        for half in (rows[:middle], rows[middle:]):
             try:
-                await copy_lines(conn, half)
+                await copy_rows(conn, half)
                 self.metrics.add("rows_written", len(half))
             except _ROW_REFUSED:
                 await self._isolate(conn, half)
 
-    async def _add_partitions(self, conn: asyncpg.Connection, lines: list[str]) -> None:
+    async def _add_partitions(self, conn: asyncpg.Connection, rows: list[bytes]) -> None:
         # Only the days present: a range from the oldest to the newest could
         # fill years of empty partitions for one odd row.
         created = []
-        for day in sorted({date.fromisoformat(line_day(line)) for line in lines}):
+        days = {datetime.fromtimestamp(row_epoch_us(r) / 1e6, UTC).date() for r in rows}
+        for day in sorted(days):
             created += await ensure_partitions(conn, day, day)
         log.info("created partitions on demand: %s", ", ".join(created) or "none")

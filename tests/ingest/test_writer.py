@@ -10,18 +10,18 @@ import asyncpg
 import pytest
 
 from collector.db.partitions import list_partitions
-from collector.ingest.copy_format import COLUMNS, encode_fields
+from collector.ingest.copy_format import NULL, bigint, integer, smallint, text
+from collector.ingest.copy_format import row as encode_row
 from collector.ingest.queue import EventQueue
 from collector.ingest.writer import Writer
 from collector.metrics import Metrics
 
 
-def row(site_id: int, ts: datetime, client_id: str, ip: str | None = None) -> str:
-    values = dict.fromkeys(COLUMNS)
-    values.update(
-        ts=ts.isoformat(), visitor=1, site_id=site_id, type=1, seq=0, client_id=client_id, ip=ip
-    )
-    return encode_fields(tuple(values[c] for c in COLUMNS)) + "\n"
+def row(site_id: int, ts: datetime, client_id: str, ip: str | None = None) -> bytes:
+    """A pageview row as the pipeline encodes it (ip as text, to make a poison row)."""
+    event = smallint(1) + text(client_id) + NULL * 12
+    request = integer(site_id) + bigint(1) + NULL * 18 + text(ip)
+    return encode_row(int(ts.timestamp() * 1_000_000), 0, event, request)
 
 
 @pytest.fixture

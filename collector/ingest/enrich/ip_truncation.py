@@ -29,6 +29,17 @@ def _network_address(addr: Address, prefix: int) -> Address:
     return type(addr)(int(addr) & mask)
 
 
+def truncated_address(addr: Address | None, ipv4_prefix: int, ipv6_prefix: int) -> Address | None:
+    """The network address of `addr`'s prefix (203.0.113.0 for 203.0.113.77 at /24),
+    or None when the prefix is 0 (store no address)."""
+    if addr is None:
+        return None
+    prefix = _prefix_for(addr, ipv4_prefix, ipv6_prefix)
+    if prefix == 0:
+        return None
+    return _network_address(addr, prefix)
+
+
 def truncate_ip(addr: Address | None, ipv4_prefix: int, ipv6_prefix: int) -> str | None:
     """The network address of `addr`'s prefix as text for an `inet` column
     ("203.0.113.0" for /24), or None when the prefix is 0 (store no address)."""
