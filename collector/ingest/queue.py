@@ -36,7 +36,8 @@ class EventQueue:
             rows, self._rows = self._rows, []
         else:
             rows, self._rows = self._rows[:limit], self._rows[limit:]
-        self._ready.clear()
+        if len(self._rows) < self._wake_at:
+            self._ready.clear()
         return rows
 
     def put_back(self, rows: list[bytes]) -> None:

@@ -3,6 +3,7 @@ that PostgreSQL refuses never blocks the rows beside it."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from collector.db.partitions import list_partitions
 from collector.ingest.copy_format import NULL, bigint, integer, smallint, text
 from collector.ingest.copy_format import row as encode_row
 from collector.ingest.queue import EventQueue
-from collector.ingest.writer import Writer
+from collector.ingest.writer import BATCH_ROWS, FLUSH_INTERVAL_S, Writer
 from collector.metrics import Metrics
 
 
@@ -73,3 +74,18 @@ async def test_stop_writes_everything_queued(writer, db, site):
         "SELECT count(*) FROM events WHERE client_id = ANY($1)", markers
     ) == len(markers)
     assert len(writer.queue) == 0
+
+
+async def test_a_backlog_is_written_without_waiting_for_the_interval(writer, db, site):
+    # Several batches are queued at once: the writer must go straight from one
+    # to the next, not sleep FLUSH_INTERVAL_S between them.
+    now = datetime.now(UTC)
+    markers = [uuid.uuid4().hex for _ in range(4 * BATCH_ROWS)]
+    writer.queue = EventQueue(10 * BATCH_ROWS, wake_at=BATCH_ROWS)
+    writer.queue.offer([row(site["id"], now, m) for m in markers])
+    writer.start()
+    started = asyncio.get_running_loop().time()
+    while writer.metrics.total("rows_written") < len(markers):
+        await asyncio.sleep(0.01)
+    assert asyncio.get_running_loop().time() - started < 3 * FLUSH_INTERVAL_S
+    await writer.stop()
