@@ -229,7 +229,6 @@ def main() -> None:
         PEIL_DATA_DIR=str(data_dir),
         PEIL_RATE_LIMIT="0",
         PEIL_LOG_LEVEL="WARNING",
-        PEIL_QUEUE_MAX="1000000",
     )
     embedded = None
     if os.environ.get("PEIL_DATABASE_URL"):

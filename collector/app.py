@@ -32,6 +32,7 @@ from collector.ingest.writer import BATCH_ROWS, Writer
 from collector.jobs.scheduler import Scheduler, standard_jobs
 from collector.keys import METRICS, POOL, SCHEDULER, SETTINGS, WRITER
 from collector.metrics import Metrics
+from dashboard import api as dashboard_api
 
 RATE_BURST_FACTOR = 4
 
@@ -118,6 +119,7 @@ def make_app(
     app.cleanup_ctx.extend([database, ingest, scheduler])
     add_routes(app)
     tracker.add_routes(app)
+    dashboard_api.add_routes(app)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/metrics", health.metrics)
     return app

@@ -1,0 +1,1 @@
+"""The dashboard: stats API over the rollup tables, login sessions, raw export."""

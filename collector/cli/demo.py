@@ -1,20 +1,26 @@
-"""`peil demo`: a demo site and a login, so a newcomer sees Peil working at once."""
+"""`peil demo`: a demo site, a login and three weeks of synthetic traffic, so a
+newcomer's first dashboard looks alive."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 import asyncpg
 
 from collector.cli.common import add_command, with_database
 from collector.config import Settings
+from collector.jobs.rollup import refold_site
 from collector.store.accounts import add_user, user_id_by_email
+from collector.store.demo_traffic import add_demo_traffic
 from collector.store.sites import add_site
 
 DEMO_SITE_NAME = "Peil demo"
 DEMO_DOMAIN = "demo.peil.localhost"
 DEMO_EMAIL = "demo@peil.localhost"
 DEMO_PASSWORD = "peil-demo-password"
+DEMO_TIMEZONE = "Europe/Amsterdam"
+DEMO_DAYS = 21
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -22,16 +28,29 @@ def register(commands: argparse._SubParsersAction) -> None:
         commands,
         "demo",
         demo,
-        "Create the demo site and a demo login (idempotent), and print both.",
+        "Create the demo site, a demo login and three weeks of synthetic traffic"
+        " (idempotent: traffic is added only once), and print the login.",
     )
 
 
+def show_progress(done: int, total: int) -> None:
+    print(f"\rdemo traffic: day {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+
+
 async def ensure_demo(conn: asyncpg.Connection) -> str:
-    key = await conn.fetchval("SELECT key FROM sites WHERE name = $1", DEMO_SITE_NAME)
-    if key is None:
-        key = (await add_site(conn, DEMO_SITE_NAME, [DEMO_DOMAIN], None, "Europe/Amsterdam")).key
+    row = await conn.fetchrow("SELECT id, key FROM sites WHERE name = $1", DEMO_SITE_NAME)
+    if row is None:
+        site = await add_site(conn, DEMO_SITE_NAME, [DEMO_DOMAIN], None, DEMO_TIMEZONE)
+        site_id, key = site.id, site.key
+    else:
+        site_id, key = row["id"], row["key"]
     if await user_id_by_email(conn, DEMO_EMAIL) is None:
         await add_user(conn, DEMO_EMAIL, DEMO_PASSWORD)
+    # Traffic goes in in one transaction: any row means it is all there.
+    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM events WHERE site_id = $1)", site_id):
+        progress = show_progress if sys.stderr.isatty() else None
+        await add_demo_traffic(conn, site_id, DEMO_TIMEZONE, DEMO_DAYS, progress)
+        await refold_site(conn, site_id)
     return key
 
 

@@ -18,7 +18,7 @@ from functools import partial
 import asyncpg
 
 from collector.config import Settings
-from collector.jobs import purge, upkeep
+from collector.jobs import purge, rollup, upkeep
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,10 @@ async def repeat_every(interval_s: float, work: Callable[[], Awaitable[object]],
 
 
 def standard_jobs(settings: Settings | None = None) -> list[Job]:
-    jobs = [Job("partition-upkeep", 3600, upkeep.run)]
+    jobs = [
+        Job("partition-upkeep", 3600, upkeep.run),
+        Job("rollup", rollup.INTERVAL_S, rollup.run),
+    ]
     if settings is not None and settings.purge_at is not None:
         jobs.append(
             Job(

@@ -20,9 +20,13 @@ class AggregateTable:
     day_column: str  # the `date` column that says which day a row counts
 
 
-# The rollup tables, added here by the change that creates them. Empty for
-# now: there are no aggregates yet, so aggregate retention has nothing to do.
-AGGREGATE_TABLES: tuple[AggregateTable, ...] = ()
+# The rollup tables (sql/migrations/0003_rollups.sql): per site and site-local
+# day, no per-visitor values.
+AGGREGATE_TABLES: tuple[AggregateTable, ...] = tuple(
+    AggregateTable(name, "day")
+    for name in ("rollup_days", "rollup_day_types", "rollup_day_keys", "rollup_day_media",
+                 "rollup_day_clicks", "rollup_day_click_elements")
+)
 
 
 def aggregate_cutoff(now: datetime, retention_days: int) -> date:

@@ -46,3 +46,27 @@ async def test_rows_older_than_the_aggregate_retention_go_in_batches(conn):
     assert dry == removed == {"rollup_retention_test": 599}
     oldest = await conn.fetchval("SELECT min(day) FROM rollup_retention_test")
     assert oldest == (NOW - timedelta(days=400)).date()
+
+
+async def test_every_rollup_table_is_listed_and_has_its_day_column(conn):
+    # A rollup table missing from AGGREGATE_TABLES would outlive the retention.
+    rollups = {
+        r["relname"]
+        for r in await conn.fetch(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'rollup\\_day%'"
+        )
+    }
+    assert rollups == {t.name for t in AGGREGATE_TABLES}
+    for table in AGGREGATE_TABLES:
+        assert (
+            await conn.fetchval(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = $1::regclass AND attname = $2",
+                table.name,
+                table.day_column,
+            )
+            == "date"
+        )
+    # And the purge runs on them without error (nothing is old here).
+    removed = await purge_aggregates(conn, NOW, 400, dry_run=False, batch_rows=1000)
+    assert set(removed) == {t.name for t in AGGREGATE_TABLES}

@@ -18,7 +18,7 @@ from collector.db.partitions import (
     partition_name,
     pending_detach,
 )
-from collector.ingest.copy_format import COLUMNS, encode_fields
+from collector.ingest.copy_format import NULL, bigint, integer, row, smallint
 from collector.ingest.queue import EventQueue
 from collector.ingest.writer import Writer
 from collector.metrics import Metrics
@@ -140,10 +140,11 @@ async def test_purge_creates_the_partitions_ahead(conn):
     assert set(ahead) <= set(await list_partitions(conn))
 
 
-def copy_row(site_id: int, ts: datetime) -> str:
-    values = dict.fromkeys(COLUMNS)
-    values.update(ts=ts.isoformat(), visitor=1, site_id=site_id, type=1, seq=0)
-    return encode_fields(tuple(values[c] for c in COLUMNS)) + "\n"
+def copy_row(site_id: int, ts: datetime) -> bytes:
+    """A pageview row as the ingest pipeline encodes it for the writer."""
+    event = smallint(1) + NULL * 13
+    request = integer(site_id) + bigint(1) + NULL * 19
+    return row(int(ts.timestamp() * 1_000_000), 0, event, request)
 
 
 async def test_late_event_for_a_dropped_day_does_not_survive_the_next_purge(conn, database_url):

@@ -35,11 +35,12 @@ def test_next_run_counts_in_utc_whatever_the_zone_of_now():
 
 def test_purge_job_follows_peil_purge_at():
     names = [job.name for job in standard_jobs(load_settings({}))]
-    assert names == ["partition-upkeep", "purge"]
+    assert names == ["partition-upkeep", "rollup", "purge"]
     assert [job.name for job in standard_jobs(load_settings({"PEIL_PURGE_AT": "off"}))] == [
-        "partition-upkeep"
+        "partition-upkeep",
+        "rollup",
     ]
-    [_, purge] = standard_jobs(load_settings({"PEIL_PURGE_AT": "04:15"}))
+    [_, _, purge] = standard_jobs(load_settings({"PEIL_PURGE_AT": "04:15"}))
     after = datetime(2031, 5, 20, 12, 0, tzinfo=UTC)
     assert purge.due_after(after) == datetime(2031, 5, 21, 4, 15, tzinfo=UTC)
 

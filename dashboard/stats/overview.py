@@ -1,0 +1,60 @@
+"""GET /api/stats/overview: totals, events per type and a series per day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import asyncpg
+
+from collector.ingest.codes import EVENT_NAMES
+from dashboard.stats import ratio
+
+
+async def overview(
+    conn: asyncpg.Connection, site_id: int, first: date, last: date
+) -> dict[str, Any]:
+    days = await conn.fetch(
+        """SELECT day, pageviews, visitors, visits, bounces, visit_seconds FROM rollup_days
+           WHERE site_id = $1 AND day BETWEEN $2 AND $3""",
+        site_id,
+        first,
+        last,
+    )
+    types = await conn.fetch(
+        """SELECT type, sum(events)::bigint AS n FROM rollup_day_types
+           WHERE site_id = $1 AND day BETWEEN $2 AND $3 GROUP BY type ORDER BY type""",
+        site_id,
+        first,
+        last,
+    )
+    visits = sum(d["visits"] for d in days)
+    return {
+        "pageviews": sum(d["pageviews"] for d in days),
+        # Visitor hashes change every UTC day: a range's visitors is the sum of
+        # its days' distinct visitors (README, "visitors").
+        "visitors": sum(d["visitors"] for d in days),
+        "visits": visits,
+        "bounce_rate": ratio(sum(d["bounces"] for d in days), visits),
+        "avg_visit_s": ratio(sum(d["visit_seconds"] for d in days), visits, 1),
+        "events": {EVENT_NAMES.get(t["type"], str(t["type"])): t["n"] for t in types},
+        "series": series(days, first, last),
+    }
+
+
+def series(days: list[asyncpg.Record], first: date, last: date) -> list[dict[str, Any]]:
+    """One entry per day of the range, zeros where nothing was recorded."""
+    by_day = {d["day"]: d for d in days}
+    out = []
+    day = first
+    while day <= last:
+        row = by_day.get(day)
+        out.append(
+            {
+                "date": day.isoformat(),
+                "pageviews": row["pageviews"] if row else 0,
+                "visitors": row["visitors"] if row else 0,
+            }
+        )
+        day += timedelta(days=1)
+    return out

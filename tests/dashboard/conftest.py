@@ -1,0 +1,39 @@
+"""Fixtures of the stats API tests: a user with an API token, and a GET helper."""
+
+from __future__ import annotations
+
+import aiohttp
+import asyncpg
+import orjson
+import pytest
+
+from collector.store.accounts import add_user, create_token
+
+EMAIL = "analyst@example.nl"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+async def token(database_url: str) -> str:
+    conn = await asyncpg.connect(database_url)
+    try:
+        user_id = await add_user(conn, EMAIL, PASSWORD)
+        return await create_token(conn, user_id)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def get(server, token):
+    """GET an API path with the token; (status, JSON body)."""
+
+    async def call(path: str, auth: str | None = "token", **params: object):
+        headers = {"Authorization": f"Bearer {token}"} if auth == "token" else {}
+        query = {k: str(v) for k, v in params.items()}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{server.url}{path}", params=query, headers=headers) as response,
+        ):
+            return response.status, orjson.loads(await response.read())
+
+    return call

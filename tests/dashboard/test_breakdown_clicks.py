@@ -1,0 +1,118 @@
+"""GET /api/stats/breakdown (every dimension, daily visitors adding up, limit) and
+/api/stats/clicks (1 % x 10 px heatmap cells per page, clicks per element)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+import pytest
+
+from tests.dashboard.data import EXAMPLE_DAY, add_events, add_site, at, fold
+
+D = EXAMPLE_DAY
+D1 = D + timedelta(days=1)
+RANGE = {"from": D, "to": D1}
+PHONE = {
+    "referrer": "www.google.com/",
+    "country": "NL",
+    "region": "NL-NH",
+    "city": "Amsterdam",
+    "browser": "Chrome Mobile",
+    "os": "Android",
+    "device": 2,
+    "screen_w": 390,
+    "screen_h": 844,
+    "lang": "nl",
+}
+
+
+def pageview(day, clock, visitor, path, **fields):
+    return {"ts": at(day, clock), "visitor": visitor, "t": "pageview", "path": path, **fields}
+
+
+def click(clock, path, el, x, y):
+    return {"ts": at(D, clock), "visitor": 9, "t": "click", "path": path, "el": el, "x": x, "y": y}
+
+
+# Visitor 7 (a phone from Google): /a twice on D and once on D1; visitor 8:
+# /b on D, no referrer, nothing known about the device.
+PAGEVIEWS = [
+    pageview(D, "08:00", 7, "/a", **PHONE),
+    pageview(D, "08:05", 7, "/a", **PHONE),
+    pageview(D1, "08:00", 7, "/a", **PHONE),
+    pageview(D, "09:00", 8, "/b"),
+]
+CLICKS = [
+    click("10:00", "/tour", "button#buy", 0.423, 812),
+    click("10:01", "/tour", "button#buy", 0.429, 819),
+    click("10:02", "/tour", "a#home", 1.0, 5),
+    click("10:03", "/other", "button#buy", 0.1, 10),
+]
+
+
+@pytest.fixture(scope="module")
+async def site(database_url):
+    conn = await asyncpg.connect(database_url)
+    try:
+        site = await add_site(conn, "Breakdown")
+        await add_events(conn, site, *PAGEVIEWS, *CLICKS)
+        await fold(conn, site)
+        return site
+    finally:
+        await conn.close()
+
+
+EXPECTED_FIRST_KEY = {
+    "page": "/a",
+    "referrer": "www.google.com/",
+    "country": "NL",
+    "region": "NL-NH",
+    "city": "Amsterdam",
+    "browser": "Chrome Mobile",
+    "os": "Android",
+    "device": "mobile",
+    "screen": "390x844",
+    "language": "nl",
+}
+
+
+@pytest.mark.parametrize("by", list(EXPECTED_FIRST_KEY))
+async def test_each_dimension_counts_daily_visitors_and_pageviews(get, site, by):
+    status, body = await get("/api/stats/breakdown", site=site["key"], by=by, **RANGE)
+    assert status == 200
+    second = "/b" if by == "page" else None  # visitor 8: nothing known but the page
+    assert body["rows"] == [
+        # Visitor 7 on two days: 1 + 1 visitors, 3 pageviews.
+        {"key": EXPECTED_FIRST_KEY[by], "visitors": 2, "pageviews": 3},
+        {"key": second, "visitors": 1, "pageviews": 1},
+    ]
+
+
+async def test_limit_keeps_the_top_rows(get, site):
+    status, body = await get("/api/stats/breakdown", site=site["key"], by="page", limit=1, **RANGE)
+    assert status == 200
+    assert body["rows"] == [{"key": "/a", "visitors": 2, "pageviews": 3}]
+
+
+async def test_heatmap_of_one_page_buckets_x_to_1_percent_and_y_to_10_px(get, site):
+    status, body = await get("/api/stats/clicks", site=site["key"], url="/tour", **RANGE)
+    assert status == 200
+    assert body == {
+        "points": [{"x": 0.42, "y": 810, "n": 2}, {"x": 1.0, "y": 0, "n": 1}],
+        "elements": [{"el": "button#buy", "clicks": 2}, {"el": "a#home", "clicks": 1}],
+    }
+
+
+async def test_a_full_url_selects_its_path(get, site):
+    by_url = await get(
+        "/api/stats/clicks", site=site["key"], url="https://www.example.nl/tour?x=1", **RANGE
+    )
+    assert by_url == await get("/api/stats/clicks", site=site["key"], url="/tour", **RANGE)
+
+
+async def test_without_url_clicks_of_every_page_count(get, site):
+    status, body = await get("/api/stats/clicks", site=site["key"], **RANGE)
+    assert status == 200
+    assert body["elements"] == [{"el": "button#buy", "clicks": 3}, {"el": "a#home", "clicks": 1}]
+    assert sum(p["n"] for p in body["points"]) == 4

@@ -1,0 +1,36 @@
+"""GET /api/stats/realtime reads the newest raw events directly, before any rollup."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.dashboard.data import add_events, add_site
+
+
+async def test_realtime_counts_the_last_5_and_30_minutes(get, db):
+    site = await add_site(db, "Realtime")
+    now = await db.fetchval("SELECT now()")
+
+    def view(minutes_ago, visitor, path):
+        ts = now - timedelta(minutes=minutes_ago)
+        return {"ts": ts, "visitor": visitor, "t": "pageview", "path": path}
+
+    await add_events(
+        db,
+        site,
+        view(2, 1, "/a"),
+        view(3, 2, "/a"),
+        {**view(4, 2, "/a"), "t": "click"},
+        view(10, 3, "/b"),
+        view(40, 4, "/c"),
+    )
+    status, body = await get("/api/stats/realtime", site=site["key"])
+    assert status == 200
+    assert body == {
+        "visitors_5m": 2,
+        "pageviews_30m": 3,
+        "top_pages": [
+            {"page": "/a", "visitors": 2, "pageviews": 2},
+            {"page": "/b", "visitors": 1, "pageviews": 1},
+        ],
+    }
