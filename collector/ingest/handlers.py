@@ -157,7 +157,7 @@ def locate_client(request: web.Request) -> None:
     """Client address for this request (in memory only) and its printable, truncated form."""
     settings = request.app[INGEST].settings
     address = client_address(
-        request.remote,
+        request.remote,  # full address: memory only; what leaves here is truncated
         ",".join(request.headers.getall("X-Forwarded-For", ())) or None,
         settings.trusted_proxies,
     )
