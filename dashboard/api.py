@@ -20,7 +20,7 @@ from collector.keys import POOL, SETTINGS
 from collector.store.audit import record
 from collector.store.rollups import day_bounds, local_day
 from collector.store.sessions import User
-from dashboard import export, login, params
+from dashboard import export, login, page, params
 from dashboard.auth import Unauthorized, authenticate
 from dashboard.params import BadRequest
 from dashboard.stats.breakdown import breakdown
@@ -155,3 +155,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{stats}/realtime", endpoint(("site",), realtime_answer))
     app.router.add_get("/api/export", endpoint((*RANGE, "format"), export_answer))
     login.add_routes(app)
+    page.add_routes(app)
