@@ -12,7 +12,9 @@ import io
 import os
 import re
 import secrets
+import shutil
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, redirect_stderr, redirect_stdout
@@ -40,11 +42,18 @@ def with_database(url: str, database: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
-    """The embedded server's data directory; None when PEIL_DATABASE_URL is used."""
+def pg_data_dir() -> Iterator[Path | None]:
+    """The embedded server's data directory; None when PEIL_DATABASE_URL is used.
+
+    Not under pytest's tmp_path: a second pytest run on the same machine
+    prunes older numbered tmp dirs, and would delete a live server's files.
+    """
     if os.environ.get("PEIL_DATABASE_URL"):
-        return None
-    return tmp_path_factory.mktemp("pg") / "postgres"
+        yield None
+        return
+    parent = Path(tempfile.mkdtemp(prefix="peil-test-pg-"))
+    yield parent / "postgres"
+    shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

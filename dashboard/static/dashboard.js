@@ -13,6 +13,16 @@ const BREAKDOWNS = [
 const DEVICES = { 0: "unknown", 1: "desktop", 2: "mobile", 3: "tablet" };
 let sites = [];
 let realtimeTimer = null;
+// Each refresh gets a number; answers of an older refresh (the user changed
+// site or period meanwhile) are dropped instead of overwriting newer ones.
+let generation = 0;
+
+class Stale extends Error {}
+
+function still(mine, value) {
+  if (mine !== generation) throw new Stale();
+  return value;
+}
 
 // ---- data ----------------------------------------------------------------
 
@@ -132,8 +142,8 @@ function heatmap(canvas, points) {
 
 // ---- sections ------------------------------------------------------------
 
-async function showOverview(q) {
-  const o = await api("/api/stats/overview", q);
+async function showOverview(q, mine) {
+  const o = still(mine, await api("/api/stats/overview", q));
   $("visitors").textContent = number(o.visitors);
   $("visits").textContent = number(o.visits);
   $("pageviews").textContent = number(o.pageviews);
@@ -147,10 +157,10 @@ async function showOverview(q) {
     Object.entries(o.events).sort((a, b) => b[1] - a[1]).map(([t, n]) => [t, number(n)]));
 }
 
-async function showBreakdowns(q) {
+async function showBreakdowns(q, mine) {
   const section = $("breakdowns");
-  const answers = await Promise.all(
-    BREAKDOWNS.map(([by]) => api("/api/stats/breakdown", { ...q, by, limit: 10 })));
+  const answers = still(mine, await Promise.all(
+    BREAKDOWNS.map(([by]) => api("/api/stats/breakdown", { ...q, by, limit: 10 }))));
   section.replaceChildren();
   BREAKDOWNS.forEach(([by, title], i) => {
     const card = document.createElement("div");
@@ -184,8 +194,8 @@ function fillPageChoice(rows) {
   if ([...select.options].some((o) => o.value === previous)) select.value = previous;
 }
 
-async function showMedia(q) {
-  const { media } = await api("/api/stats/media", q);
+async function showMedia(q, mine) {
+  const { media } = still(mine, await api("/api/stats/media", q));
   const tbody = $("media").querySelector("tbody");
   tbody.replaceChildren();
   for (const m of media) {
@@ -198,9 +208,9 @@ async function showMedia(q) {
   }
 }
 
-async function showClicks(q) {
+async function showClicks(q, mine) {
   const page = $("click-page").value;
-  const answer = await api("/api/stats/clicks", page ? { ...q, url: page } : q);
+  const answer = still(mine, await api("/api/stats/clicks", page ? { ...q, url: page } : q));
   heatmap($("heatmap"), answer.points);
   fillTable($("click-elements").querySelector("tbody"),
     answer.elements.map((e) => [e.el == null ? "(unnamed)" : e.el, number(e.clicks)]));
@@ -228,14 +238,18 @@ function report(error) {
 }
 
 async function refresh() {
+  const mine = ++generation;
   $("error").hidden = true;
   const q = selection();
   showExportLinks(q);
   try {
-    await Promise.all([showOverview(q), showBreakdowns(q), showMedia(q), showRealtime()]);
-    await showClicks(q);
-    document.body.dataset.loaded = q.site;
+    await Promise.all([showOverview(q, mine), showBreakdowns(q, mine), showMedia(q, mine),
+      showRealtime()]);
+    await showClicks(q, mine);
+    // Tests and scripts wait for this: the page shows exactly this selection.
+    document.body.dataset.loaded = `${q.site} ${q.from} ${q.to}`;
   } catch (error) {
+    if (error instanceof Stale) return;
     report(error);
   }
   clearInterval(realtimeTimer);
@@ -256,7 +270,8 @@ async function start() {
   for (const s of sites) $("site").append(new Option(`${s.name} (${s.domains.join(", ")})`, s.key));
   $("site").addEventListener("change", refresh);
   $("period").addEventListener("change", refresh);
-  $("click-page").addEventListener("change", () => showClicks(selection()).catch(report));
+  $("click-page").addEventListener("change",
+    () => showClicks(selection(), generation).catch((e) => e instanceof Stale || report(e)));
   await refresh();
 }
 
