@@ -35,6 +35,29 @@ from collector.metrics import Metrics
 from dashboard import api as dashboard_api
 
 RATE_BURST_FACTOR = 4
+# Connection limits of the HTTP server. They live on the app (handler_args), so
+# `peil serve` and every test server run with the same ones.
+# An idle keep-alive connection, or one whose request headers are still not
+# complete, is closed after IDLE_TIMEOUT_S (aiohttp's default is an hour, which
+# lets slow-loris clients hold sockets). Kept above the idle timeouts of the
+# usual reverse proxies in front (nginx upstream 60 s, Caddy 120 s): a proxy
+# reusing a connection Peil is just closing would lose that beacon.
+IDLE_TIMEOUT_S = 150.0
+# After an early answer (413, 400) aiohttp reads and discards the rest of the
+# body this long, so the client sees the answer rather than a reset.
+LINGER_S = 5.0
+
+
+def handler_args() -> dict[str, object]:
+    """aiohttp's per-connection options (read at make_app time, so tests can shorten them)."""
+    return {
+        "keepalive_timeout": IDLE_TIMEOUT_S,
+        "lingering_time": LINGER_S,
+        # Never inflate request bodies: ingest refuses Content-Encoding (400)
+        # and nothing else takes compressed bodies, so a gzip bomb costs nothing,
+        # not even while the rest of a refused body is drained.
+        "auto_decompress": False,
+    }
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -71,7 +94,7 @@ def make_app(
     `run_jobs` is False in all but one worker so scheduled jobs run once;
     `metrics` is the worker's row of the shared metrics (a private one if None).
     """
-    app = web.Application()
+    app = web.Application(handler_args=handler_args())
     app[SETTINGS] = settings
     app[METRICS] = metrics or Metrics()
 

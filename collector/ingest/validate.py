@@ -128,8 +128,10 @@ def parse_body(body: bytes) -> Batch:
     site = data.get("site")
     if not isinstance(site, str) or not site or len(site) > MAX_ID:
         raise BadBody(400, "'site' must be the site key string")
-    url = data.get("url")
-    if not isinstance(url, str) or not url:
+    # NULs go before the URL is split: its host, path and query are stored as
+    # text, and one NUL there made PostgreSQL refuse the row after the 202.
+    url = _optional_text(data.get("url"), MAX_URL)
+    if url is None:
         raise BadBody(400, "'url' must be the page URL string")
     events = data.get("events")
     if not isinstance(events, list) or not events:
@@ -138,7 +140,7 @@ def parse_body(body: bytes) -> Batch:
         raise BadBody(413, f"more than {MAX_EVENTS} events in one body")
     return Batch(
         site=site,
-        url=url[:MAX_URL],
+        url=url,
         ref=_optional_text(data.get("ref"), MAX_REF),
         screen_w=_screen(data.get("sw")),
         screen_h=_screen(data.get("sh")),
@@ -153,7 +155,13 @@ def strip_query(src: str | None) -> str | None:
     """A media or script URL without query and fragment (they can carry tokens)."""
     if src is None or ("?" not in src and "#" not in src):
         return src
-    parts = urlsplit(src)
+    try:
+        parts = urlsplit(src)
+    except ValueError:
+        # urlsplit refuses some hosts ("http://[x", NFKC look-alikes); such a
+        # value is still only text: cut it at the first "?" or "#" instead of
+        # letting the exception fail the whole request with a 500.
+        return src.split("#", 1)[0].split("?", 1)[0] or None
     return parts._replace(query="", fragment="").geturl() or None
 
 

@@ -56,6 +56,9 @@ class Writer:
         self.metrics = metrics
         self._task: asyncio.Task | None = None
         self._stopping = False
+        # Held while rows are out of the queue and not yet written, so flush()
+        # cannot return while the writer task still has a batch in flight.
+        self._busy = asyncio.Lock()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="writer")
@@ -72,9 +75,10 @@ class Writer:
                 )
 
     async def flush(self) -> None:
-        """Write what is queued now (tests, shutdown)."""
-        while len(self.queue):
-            await self._write(self.queue.take(BATCH_ROWS))
+        """Write what is queued now, and what the writer task is writing (tests, shutdown)."""
+        async with self._busy:
+            while len(self.queue):
+                await self._write(self.queue.take(BATCH_ROWS))
 
     async def _run(self) -> None:
         backoff = 0.0
@@ -83,28 +87,30 @@ class Writer:
                 await asyncio.sleep(backoff)
             elif not self._stopping:
                 await self.queue.wait(FLUSH_INTERVAL_S)
-            rows = self.queue.take(BATCH_ROWS)
-            self.metrics.set("queue_depth", len(self.queue))
-            if not rows:
-                continue
-            try:
-                await self._write(rows)
-                backoff = 0.0
-            except _UNREACHABLE as exc:
-                self.queue.put_back(rows)
-                self.metrics.add("write_errors")
-                backoff = min(MAX_BACKOFF_S, max(0.1, backoff * 2))
-                log.warning(
-                    "PostgreSQL unreachable (%s); %d rows wait, retry in %.1fs",
-                    type(exc).__name__,
-                    len(self.queue),
-                    backoff,
-                )
-                if self._stopping and backoff >= MAX_BACKOFF_S:
-                    log.error(
-                        "shutdown: dropping %d rows, PostgreSQL is unreachable", len(self.queue)
+            async with self._busy:
+                rows = self.queue.take(BATCH_ROWS)
+                self.metrics.set("queue_depth", len(self.queue))
+                if not rows:
+                    continue
+                try:
+                    await self._write(rows)
+                    backoff = 0.0
+                except _UNREACHABLE as exc:
+                    self.queue.put_back(rows)
+                    self.metrics.add("write_errors")
+                    backoff = min(MAX_BACKOFF_S, max(0.1, backoff * 2))
+                    log.warning(
+                        "PostgreSQL unreachable (%s); %d rows wait, retry in %.1fs",
+                        type(exc).__name__,
+                        len(self.queue),
+                        backoff,
                     )
-                    return
+                    if self._stopping and backoff >= MAX_BACKOFF_S:
+                        log.error(
+                            "shutdown: dropping %d rows, PostgreSQL is unreachable",
+                            len(self.queue),
+                        )
+                        return
 
     async def _write(self, rows: list[bytes]) -> None:
         started = time.perf_counter()

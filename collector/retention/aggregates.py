@@ -24,8 +24,14 @@ class AggregateTable:
 # day, no per-visitor values.
 AGGREGATE_TABLES: tuple[AggregateTable, ...] = tuple(
     AggregateTable(name, "day")
-    for name in ("rollup_days", "rollup_day_types", "rollup_day_keys", "rollup_day_media",
-                 "rollup_day_clicks", "rollup_day_click_elements")
+    for name in (
+        "rollup_days",
+        "rollup_day_types",
+        "rollup_day_keys",
+        "rollup_day_media",
+        "rollup_day_clicks",
+        "rollup_day_click_elements",
+    )
 )
 
 
