@@ -26,6 +26,28 @@ EVENT_TYPES: dict[str, int] = {
 EVENT_NAMES: dict[int, str] = {code: name for name, code in EVENT_TYPES.items()}
 MEDIA_TYPES = frozenset(("videoLoad", "play", "pause", "seek", "rewind", "ended", "videoUnload"))
 
+# Every field an event of the wire format may carry (DESIGN.md, "Wire format").
+EVENT_FIELDS = (
+    "id",
+    "t",
+    "ts",
+    "el",
+    "src",
+    "pos",
+    "from",
+    "to",
+    "dur",
+    "x",
+    "y",
+    "n",
+    "props",
+    "depth",
+    "eng",
+    "msg",
+    "line",
+    "code",
+)
+
 # Why an event (or a whole request's events) was not stored. A fixed list, so
 # /metrics has one series per reason and a typo cannot invent a new one.
 DROP_REASONS = (

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 
+from collector.store.rollups import ROLLUP_TABLES
+
 
 @dataclass(frozen=True)
 class AggregateTable:
@@ -23,15 +25,7 @@ class AggregateTable:
 # The rollup tables (sql/migrations/0003_rollups.sql): per site and site-local
 # day, no per-visitor values.
 AGGREGATE_TABLES: tuple[AggregateTable, ...] = tuple(
-    AggregateTable(name, "day")
-    for name in (
-        "rollup_days",
-        "rollup_day_types",
-        "rollup_day_keys",
-        "rollup_day_media",
-        "rollup_day_clicks",
-        "rollup_day_click_elements",
-    )
+    AggregateTable(name, "day") for name in ROLLUP_TABLES
 )
 
 

@@ -30,7 +30,7 @@ import pytest
 
 import collector.app
 import collector.ingest.handlers
-from collector.ingest.codes import EVENT_TYPES, MEDIA_TYPES
+from collector.ingest.codes import EVENT_FIELDS, EVENT_TYPES, MEDIA_TYPES
 from collector.keys import METRICS, WRITER
 from dashboard.export import csv_cell
 from tests.conftest import running_app
@@ -256,26 +256,6 @@ async def test_wrong_optional_field_is_stored_as_null(server, site, db, field):
 
 # --- wrong types in every field of every event kind --------------------------
 
-EVENT_FIELDS = (
-    "id",
-    "t",
-    "ts",
-    "el",
-    "src",
-    "pos",
-    "from",
-    "to",
-    "dur",
-    "x",
-    "y",
-    "n",
-    "props",
-    "depth",
-    "eng",
-    "msg",
-    "line",
-    "code",
-)
 TEXT_FIELDS = {"id", "el", "src", "n", "msg"}
 NUMBER_FIELDS = {"ts", "pos", "from", "to", "dur", "x", "y", "depth", "eng", "line", "code"}
 COMMON = {"id", "t", "ts", "el"}

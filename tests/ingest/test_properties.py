@@ -31,30 +31,10 @@ import aiohttp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collector.ingest.codes import EVENT_TYPES, MEDIA_TYPES
+from collector.ingest.codes import EVENT_FIELDS, EVENT_TYPES, MEDIA_TYPES
 from collector.keys import METRICS, WRITER
 from tests.ingest.client import CHROME, ORIGIN, new_id
 
-EVENT_FIELDS = (
-    "id",
-    "t",
-    "ts",
-    "el",
-    "src",
-    "pos",
-    "from",
-    "to",
-    "dur",
-    "x",
-    "y",
-    "n",
-    "props",
-    "depth",
-    "eng",
-    "msg",
-    "line",
-    "code",
-)
 BODY_FIELDS = ("site", "url", "ref", "sw", "sh", "pv", "uid", "sid", "events")
 
 # Strings that have tripped parsers elsewhere.
