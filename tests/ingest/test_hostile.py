@@ -690,9 +690,18 @@ async def _open(app):
 
 
 async def _closed_after(reader) -> tuple[bytes, float]:
-    """What the server still sent, and the seconds until it closed the connection."""
+    """What the server still sent, and the seconds until it closed the connection.
+
+    Read as it arrives: a client that keeps writing after the server closed
+    gets a reset, which would discard an answer still unread in the buffer.
+    """
     started = time.monotonic()
-    received = await asyncio.wait_for(reader.read(), 10)
+    received = b""
+    try:
+        while chunk := await asyncio.wait_for(reader.read(65536), 10):
+            received += chunk
+    except ConnectionResetError:
+        pass  # closed, with a reset because our writes kept coming
     return received, time.monotonic() - started
 
 
