@@ -30,8 +30,7 @@ from collector.app import AccessLogger, make_app
 from collector.cli import run
 from collector.config import Settings, load_settings
 from collector.db.embedded import EmbeddedPostgres
-from collector.db.migrate import apply_migrations
-from collector.db.partitions import ensure_partitions_ahead
+from collector.db.migrate import prepare_database
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -95,8 +94,7 @@ async def database_url(empty_database_url: str) -> str:
     """A fresh, migrated database for this test module, with partitions ahead."""
     conn = await asyncpg.connect(empty_database_url)
     try:
-        await apply_migrations(conn)
-        await ensure_partitions_ahead(conn)
+        await prepare_database(conn)
     finally:
         await conn.close()
     return empty_database_url

@@ -8,8 +8,7 @@ import asyncio
 from collector.cli.common import add_command
 from collector.config import Settings
 from collector.db.connect import connection, database_server
-from collector.db.migrate import apply_migrations, load_migrations
-from collector.db.partitions import ensure_partitions_ahead
+from collector.db.migrate import load_migrations, prepare_database
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -24,8 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def migrate(args: argparse.Namespace, settings: Settings) -> int:
     async def work(url: str) -> list[str]:
         async with connection(url) as conn:
-            applied = await apply_migrations(conn)
-            await ensure_partitions_ahead(conn)
+            applied = await prepare_database(conn)
         return [f"{m.version:04d}_{m.name}" for m in applied]
 
     with database_server(settings) as url:

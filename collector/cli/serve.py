@@ -10,8 +10,7 @@ from typing import Any
 from collector.cli.common import add_command, positive_int
 from collector.config import Settings
 from collector.db.connect import connection, database_server, describe_url
-from collector.db.migrate import apply_migrations
-from collector.db.partitions import ensure_partitions_ahead
+from collector.db.migrate import prepare_database
 from collector.logs import configure_logging
 from collector.server import check_port_free
 from collector.server import serve as run_server
@@ -67,5 +66,4 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _prepare(url: str) -> None:
     async with connection(url) as conn:
-        await apply_migrations(conn)
-        await ensure_partitions_ahead(conn)
+        await prepare_database(conn)

@@ -14,6 +14,7 @@ from importlib import resources
 
 import asyncpg
 
+from collector.db.partitions import ensure_partitions_ahead
 from collector.errors import PeilError
 
 # Arbitrary constant shared by every peil process: pg_advisory_lock key.
@@ -70,3 +71,11 @@ async def apply_migrations(conn: asyncpg.Connection) -> list[Migration]:
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
     return applied_now
+
+
+async def prepare_database(conn: asyncpg.Connection) -> list[Migration]:
+    """What every start needs: missing migrations applied, today's and the next
+    days' partitions in place. Returns the migrations applied."""
+    applied = await apply_migrations(conn)
+    await ensure_partitions_ahead(conn)
+    return applied

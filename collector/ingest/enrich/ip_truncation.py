@@ -41,14 +41,9 @@ def truncated_address(addr: Address | None, ipv4_prefix: int, ipv6_prefix: int) 
 
 
 def truncate_ip(addr: Address | None, ipv4_prefix: int, ipv6_prefix: int) -> str | None:
-    """The network address of `addr`'s prefix as text for an `inet` column
-    ("203.0.113.0" for /24), or None when the prefix is 0 (store no address)."""
-    if addr is None:
-        return None
-    prefix = _prefix_for(addr, ipv4_prefix, ipv6_prefix)
-    if prefix == 0:
-        return None
-    return str(_network_address(addr, prefix))
+    """truncated_address() as text ("203.0.113.0" for /24), or None."""
+    network = truncated_address(addr, ipv4_prefix, ipv6_prefix)
+    return None if network is None else str(network)
 
 
 def describe_client(addr: Address | None, ipv4_prefix: int, ipv6_prefix: int) -> str:
