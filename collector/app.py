@@ -1,8 +1,8 @@
 """The aiohttp application of one server process: routes, shared state, lifecycle.
 
-Start-up order (cleanup_ctx): database pool -> ingest (sites, salts, writer)
--> scheduled jobs. Shutdown unwinds in reverse, so the writer drains every
-queued event while the pool is still open.
+Start-up order (cleanup_ctx): database pool -> ingest (sites, salts, spool,
+writer) -> scheduled jobs. Shutdown unwinds in reverse, so the writer writes
+what it can while the pool is still open; the rest waits in the spool.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from collector.ingest.queue import EventQueue
 from collector.ingest.ratelimit import RateLimiter
 from collector.ingest.salts import SaltKeeper
 from collector.ingest.sites import SiteRegistry
-from collector.ingest.writer import BATCH_ROWS, Writer
+from collector.ingest.spool import Spool, claim_orphans
+from collector.ingest.writer import BATCH_ROWS, Writer, remember_replayed
 from collector.jobs.scheduler import Scheduler, standard_jobs
 from collector.keys import METRICS, POOL, SCHEDULER, SETTINGS, WRITER
 from collector.metrics import Metrics
@@ -88,11 +89,13 @@ def make_app(
     *,
     run_jobs: bool = True,
     metrics: Metrics | None = None,
+    spool_share: int = 1,
 ) -> web.Application:
     """Build the app of one process.
 
     `run_jobs` is False in all but one worker so scheduled jobs run once;
-    `metrics` is the worker's row of the shared metrics (a private one if None).
+    `metrics` is the worker's row of the shared metrics (a private one if None);
+    `spool_share`: the number of workers, which share PEIL_SPOOL_MAX_MB.
     """
     app = web.Application(handler_args=handler_args())
     app[SETTINGS] = settings
@@ -105,13 +108,25 @@ def make_app(
 
     async def ingest(app: web.Application) -> AsyncIterator[None]:
         pool = app[POOL]
+        recent_ids = RecentIds()
+        # Generations of processes that died; the writer replays them first.
+        orphans = claim_orphans(settings.spool_dir)
+        remember_replayed(orphans, recent_ids)
+        queue = EventQueue(settings.queue_max, wake_at=BATCH_ROWS)
+        spool = Spool(
+            settings.spool_dir,
+            fsync=settings.durability == "fsync",
+            max_bytes=settings.spool_max_mb * 1024 * 1024 // spool_share,
+            on_written=queue.offer,
+        )
+        spool.other_bytes = sum(o.bytes for o in orphans)
         state = Ingest(
             settings=settings,
             sites=SiteRegistry(pool),
             salts=SaltKeeper(pool),
             geoip=GeoIP(settings.geoip_db) if settings.geoip_db else GeoIP.disabled(),
-            queue=EventQueue(settings.queue_max, wake_at=BATCH_ROWS),
-            recent_ids=RecentIds(),
+            spool=spool,
+            recent_ids=recent_ids,
             limiter=RateLimiter(settings.rate_limit, settings.rate_limit * RATE_BURST_FACTOR),
             metrics=app[METRICS],
         )
@@ -119,8 +134,10 @@ def make_app(
         await state.salts.refresh()
         warm_up()  # build the user-agent parser now, not on the first request
         app[METRICS].set("queue_capacity", settings.queue_max)
+        app[METRICS].set("spool_capacity_bytes", spool.max_bytes)
         app[INGEST] = state
-        app[WRITER] = Writer(pool, state.queue, app[METRICS])
+        spool.open()
+        app[WRITER] = Writer(pool, spool, queue, app[METRICS], orphans)
         app[WRITER].start()
         refreshers = [
             asyncio.create_task(state.sites.keep_fresh()),

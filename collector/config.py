@@ -156,6 +156,13 @@ def _parse_log_level(variable: str, raw: str) -> str:
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
+def _parse_durability(variable: str, raw: str) -> str:
+    mode = raw.strip().lower()
+    if mode not in ("fsync", "memory"):
+        raise ConfigError(f"{variable} must be fsync or memory, not {raw!r}.")
+    return mode
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PEIL_DATABASE_URL",
@@ -249,9 +256,26 @@ SETTINGS: tuple[Setting, ...] = (
         "rate_limit",
     ),
     Setting(
+        "PEIL_DURABILITY",
+        "fsync",
+        "fsync: an event is answered 202 only once it is synced to the spool on disk;"
+        " memory: answered at once, written to the spool a moment later (a crash of the"
+        " process can lose that moment)",
+        _parse_durability,
+        "durability",
+    ),
+    Setting(
+        "PEIL_SPOOL_MAX_MB",
+        "1024",
+        "size of the on-disk spool (all workers together) that holds events PostgreSQL does"
+        " not have yet; when full, ingest answers 503 with Retry-After",
+        _int_between(1, 10_000_000),
+        "spool_max_mb",
+    ),
+    Setting(
         "PEIL_QUEUE_MAX",
         "100000",
-        "events a worker holds in memory for the writer; beyond it ingest answers 503",
+        "events a worker keeps in memory for the writer; beyond it they wait in the spool only",
         _int_between(1000, 10_000_000),
         "queue_max",
     ),
@@ -283,6 +307,8 @@ class Settings:
     log_level: str = "INFO"
     rate_limit: int = 50
     queue_max: int = 100_000
+    durability: str = "fsync"
+    spool_max_mb: int = 1024
     aggregate_retention_days: int | None = None
     purge_at: time | None = time(3, 30)
 

@@ -14,3 +14,6 @@ def configure_logging(level: str = "INFO") -> None:
     )
     # Access lines (at DEBUG) come from collector.app.AccessLogger, which prints
     # only the truncated address; aiohttp's default format would print the raw one.
+    # asyncpg's pool logs a traceback for every failed reconnect during an
+    # outage; the writer already says, in one line per retry, that events wait.
+    logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)

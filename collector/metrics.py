@@ -33,6 +33,10 @@ SLOTS: tuple[str, ...] = (
     "queue_depth",
     "queue_capacity",
     "spool_bytes",
+    "spool_capacity_bytes",
+    "spool_oldest_age_s",
+    "rows_replayed",
+    "database_unreachable",
 )
 INDEX = {name: i for i, name in enumerate(SLOTS)}
 _ROW_BYTES = len(SLOTS) * 8
@@ -79,11 +83,15 @@ class Metrics:
         i, width = INDEX[name], len(SLOTS)
         return sum(self._all[w * width + i] for w in range(self._workers))
 
+    def maximum(self, name: str) -> float:
+        i, width = INDEX[name], len(SLOTS)
+        return max(self._all[w * width + i] for w in range(self._workers))
+
     def render(self) -> str:
         """Prometheus text exposition format, summed over workers."""
         t = self.total
         out = [
-            "# HELP peil_events_accepted_total Events accepted into the queue.",
+            "# HELP peil_events_accepted_total Events accepted (in the spool, answered 202).",
             "# TYPE peil_events_accepted_total counter",
             f"peil_events_accepted_total {t('events_accepted'):.0f}",
             "# HELP peil_events_dropped_total Events not stored, by reason.",
@@ -125,5 +133,17 @@ class Metrics:
             "# HELP peil_spool_bytes Bytes in the on-disk spool.",
             "# TYPE peil_spool_bytes gauge",
             f"peil_spool_bytes {t('spool_bytes'):.0f}",
+            "# HELP peil_spool_capacity_bytes Size at which the spool is full (PEIL_SPOOL_MAX_MB).",
+            "# TYPE peil_spool_capacity_bytes gauge",
+            f"peil_spool_capacity_bytes {t('spool_capacity_bytes'):.0f}",
+            "# HELP peil_spool_oldest_age_seconds Age of the oldest event not yet in PostgreSQL.",
+            "# TYPE peil_spool_oldest_age_seconds gauge",
+            f"peil_spool_oldest_age_seconds {self.maximum('spool_oldest_age_s'):.3f}",
+            "# HELP peil_rows_replayed_total Rows written from spools of earlier processes.",
+            "# TYPE peil_rows_replayed_total counter",
+            f"peil_rows_replayed_total {t('rows_replayed'):.0f}",
+            "# HELP peil_degraded 1 while PostgreSQL is unreachable and events wait in the spool.",
+            "# TYPE peil_degraded gauge",
+            f"peil_degraded {min(1.0, t('database_unreachable')):.0f}",
         ]
         return "\n".join(out) + "\n"

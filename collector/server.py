@@ -29,7 +29,7 @@ from collector.metrics import Metrics, create_shared_file
 log = logging.getLogger(__name__)
 
 WORKER_START_TIMEOUT_S = 60
-WORKER_STOP_TIMEOUT_S = 40  # longer than the writer's own drain deadline
+WORKER_STOP_TIMEOUT_S = 40  # longer than the connections' and the writer's deadlines
 SHUTDOWN_TIMEOUT_S = 10  # open connections get this long to finish
 
 
@@ -81,6 +81,7 @@ async def serve_process(
     reuse_port: bool = False,
     run_jobs: bool = True,
     metrics: Metrics | None = None,
+    spool_share: int = 1,
     ready=None,
 ) -> None:
     """Serve in this process until SIGINT/SIGTERM, then drain and return.
@@ -93,7 +94,9 @@ async def serve_process(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    app = make_app(settings, database_url, run_jobs=run_jobs, metrics=metrics)
+    app = make_app(
+        settings, database_url, run_jobs=run_jobs, metrics=metrics, spool_share=spool_share
+    )
     runner = web.AppRunner(app, handle_signals=False, access_log_class=AccessLogger)
     try:
         await runner.setup()
@@ -137,6 +140,7 @@ def _worker_main(
             reuse_port=True,
             run_jobs=index == 0,
             metrics=metrics,
+            spool_share=workers,
             ready=ready,
         )
     )

@@ -61,6 +61,6 @@ DROP_REASONS = (
     "bad_body",  # the request body was unparseable or of the wrong shape
     "too_large",  # over 64 KiB or 200 events
     "rate_limited",  # too many requests from one address
-    "overloaded",  # queue full: answered 503
+    "overloaded",  # spool full (or unwritable): answered 503
     "write_failed",  # a row PostgreSQL refused even alone (poison row)
 )

@@ -74,6 +74,7 @@ _INTEGER = Struct("!ii")
 _BIGINT = Struct("!iq")
 _REAL = Struct("!if")
 _LENGTH = Struct("!i")
+_FIELD_COUNT = Struct("!h")
 _SMALLINT_MAX = 32767
 
 
@@ -136,3 +137,43 @@ def row_epoch_us(encoded_row: bytes) -> int:
 
 def copy_data(rows: list[bytes]) -> bytes:
     return b"".join((HEADER, *rows, TRAILER))
+
+
+def split_rows(rows: bytes) -> list[bytes]:
+    """Concatenated rows back into single rows (to isolate a refused one)."""
+    out, pos, end = [], 0, len(rows)
+    while pos < end:
+        start = pos
+        fields = _FIELD_COUNT.unpack_from(rows, pos)[0]
+        pos += 2
+        for _ in range(fields):
+            length = _LENGTH.unpack_from(rows, pos)[0]
+            pos += 4 + max(length, 0)
+        out.append(rows[start:pos])
+    return out
+
+
+def row_fields(encoded_row: bytes) -> list[bytes | None]:
+    """The raw values of one row, in COLUMNS order (None for NULL)."""
+    values: list[bytes | None] = []
+    pos = 2
+    for _ in range(_FIELD_COUNT.unpack_from(encoded_row)[0]):
+        length = _LENGTH.unpack_from(encoded_row, pos)[0]
+        pos += 4
+        values.append(None if length < 0 else encoded_row[pos : pos + length])
+        pos += max(length, 0)
+    return values
+
+
+_CLIENT_ID = COLUMNS.index("client_id")
+_SITE_ID = COLUMNS.index("site_id")
+
+
+def row_site_and_client_id(encoded_row: bytes) -> tuple[int, str | None]:
+    """(site id, client event id) of a row, to remember ids of replayed events."""
+    values = row_fields(encoded_row)
+    client_id = values[_CLIENT_ID]
+    return (
+        int.from_bytes(values[_SITE_ID] or b"", "big", signed=True),
+        None if client_id is None else client_id.decode(),
+    )

@@ -29,3 +29,9 @@ class RecentIds:
             self._previous, self._current = self._current, set()
             self._rotated_at = now
         self._current.update((site_id, client_id) for client_id in client_ids)
+
+    def forget(self, site_id: int, client_ids: list[str]) -> None:
+        """Take back ids whose events could not be stored after all (they may be retried)."""
+        for client_id in client_ids:
+            self._current.discard((site_id, client_id))
+            self._previous.discard((site_id, client_id))

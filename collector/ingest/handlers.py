@@ -1,7 +1,8 @@
 """Receive: the HTTP side of ingest (POST /api/events, OPTIONS, GET /api/p.gif).
 
 A handler does little: check the address's rate, read a bounded body, look
-the site up in memory, run the pipeline, hand the rows to the queue, answer.
+the site up in memory, run the pipeline, append the rows to the spool, and
+(PEIL_DURABILITY=fsync) wait for the group fsync that covers them, answer.
 It never waits on PostgreSQL. Why events were dropped goes back in the
 `X-Peil-Dropped` header, so a site owner can debug their snippet.
 """
@@ -28,16 +29,17 @@ from collector.ingest.pipeline import (
     request_fields,
     valid_new_events,
 )
-from collector.ingest.queue import EventQueue
 from collector.ingest.ratelimit import RateLimiter
 from collector.ingest.salts import SaltKeeper
 from collector.ingest.sites import SiteInfo, SiteRegistry
+from collector.ingest.spool import Spool, SpoolFull
 from collector.ingest.validate import (
     MAX_BODY_BYTES,
     MAX_REF,
     MAX_URL,
     BadBody,
     Batch,
+    Event,
     clean_text,
     parse_body,
 )
@@ -59,7 +61,7 @@ class Ingest:
     sites: SiteRegistry
     salts: SaltKeeper
     geoip: GeoIP
-    queue: EventQueue
+    spool: Spool
     recent_ids: RecentIds
     limiter: RateLimiter
     metrics: Metrics
@@ -153,7 +155,7 @@ async def accept(request: web.Request, batch: Batch) -> web.Response | None:
         return None
     dropped: dict[str, int] = {}
     events = valid_new_events(batch, site, ingest.recent_ids, dropped)
-    rows: list[bytes] = []
+    rows = b""
     if events:
         facts = RequestFacts(
             received_us=received_now(),
@@ -172,12 +174,32 @@ async def accept(request: web.Request, batch: Batch) -> web.Response | None:
         ingest.metrics.add(f"dropped:{reason}", count)
     if dropped:
         request[DROPPED] = dropped
-    if rows and not ingest.queue.offer(rows):
-        raise Refused(503, "overloaded", "the collector is overloaded; retry later", len(rows))
-    ingest.recent_ids.remember(site.id, [e.client_id for e in events if e.client_id])
-    ingest.metrics.add("events_accepted", len(rows))
-    ingest.metrics.set("queue_depth", len(ingest.queue))
+    if rows:
+        await store(ingest, site, events, facts.received_us, rows)
     return None
+
+
+async def store(
+    ingest: Ingest, site: SiteInfo, events: list[Event], received_us: int, rows: bytes
+) -> None:
+    """Append to the spool and, with PEIL_DURABILITY=fsync, wait until it is on disk."""
+    try:
+        durable = ingest.spool.append(received_us, len(events), rows)
+    except SpoolFull:
+        raise Refused(503, "overloaded", "the spool is full; retry later", len(events)) from None
+    # Remembered now, so a retry racing this request is caught; forgotten again
+    # if the spool fails, so that the retry is not lost as a "duplicate".
+    ids = [e.client_id for e in events if e.client_id]
+    ingest.recent_ids.remember(site.id, ids)
+    if durable is not None:
+        try:
+            await durable
+        except OSError:
+            ingest.recent_ids.forget(site.id, ids)
+            raise Refused(
+                503, "overloaded", "events cannot be stored right now; retry later", len(events)
+            ) from None
+    ingest.metrics.add("events_accepted", len(events))
 
 
 def locate_client(request: web.Request) -> None:

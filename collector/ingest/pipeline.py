@@ -1,7 +1,7 @@
 """The ingest pipeline of one request, step by step:
 
     receive (handlers.py) -> validate (validate.py) -> enrich (enrich/*)
-    -> rows for COPY (here) -> queue (queue.py) -> writer (writer.py)
+    -> rows for COPY (here) -> spool (spool.py) -> queue (queue.py) -> writer (writer.py)
 
 Everything about the request (address, user agent, page) is worked out once
 per request and shared by its events; per event only the event's own fields
@@ -116,8 +116,8 @@ def valid_new_events(
     return events
 
 
-def encode_rows(events: list[Event], received_us: int, shared: bytes) -> list[bytes]:
-    """One binary COPY row per event.
+def encode_rows(events: list[Event], received_us: int, shared: bytes) -> bytes:
+    """One binary COPY row per event, concatenated (one spool record).
 
     Each event is placed at the receive time minus its distance from the
     batch's newest event (bounded), so order and spacing survive but a wrong
@@ -131,4 +131,4 @@ def encode_rows(events: list[Event], received_us: int, shared: bytes) -> list[by
         if newest is not None and e.client_ts is not None:
             at -= min(int((newest - e.client_ts) * 1000), MAX_BATCH_SPAN_US)
         rows.append(row(at, seq, e.fields, shared))
-    return rows
+    return b"".join(rows)

@@ -1,29 +1,50 @@
-"""Writer: the one task per process that moves queued rows into PostgreSQL.
+"""Writer: the one task per process that moves spooled records into PostgreSQL.
 
-Rows arrive already encoded for binary COPY (copy_format.py). The writer
-sends them with COPY in batches, flushing when a batch's worth of rows is
-waiting or every FLUSH_INTERVAL_S, and drains everything at shutdown. A
-batch that fails is handled by cause:
+Where a batch comes from, in this order:
+1. orphans: generations of the spool whose process died; their records after
+   the generation's committed seq are replayed first;
+2. the in-memory queue (the records the spool has just written);
+3. when the queue spilled (PostgreSQL was away or slow), the spool file,
+   read back from the first record not yet written, until caught up.
+
+Each batch is one transaction: COPY of its rows (binary, rows encoded by
+copy_format.py) plus the update of spool_progress to its last seq. So a
+crash at any point leaves PostgreSQL either with the whole batch and its
+seq, or with neither, and a replay starts exactly after the last committed
+record. After the commit, spool segments that are fully written are deleted.
+
+A batch that fails is handled by cause:
 - a day without partition: the partition is created and the batch retried;
-- PostgreSQL unreachable: the rows go back to the head of the queue and the
-  writer retries with backoff (the queue is bounded; handlers then answer 503);
-- a row PostgreSQL refuses: the batch is split in halves until the poison
-  row stands alone, and only that row is dropped and counted.
+- PostgreSQL unreachable: the batch stays where it is (queue or file) and the
+  writer retries with backoff; the spool keeps growing meanwhile;
+- a row PostgreSQL refuses: the batch is split in halves (savepoints) until
+  the poison row stands alone, and only that row is dropped and counted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
 
 from collector.db.partitions import ensure_partitions
-from collector.ingest.copy_format import COLUMNS, copy_data, row_epoch_us
+from collector.ingest.copy_format import (
+    COLUMNS,
+    copy_data,
+    row_epoch_us,
+    row_site_and_client_id,
+    split_rows,
+)
+from collector.ingest.dedup import RecentIds
 from collector.ingest.queue import EventQueue
+from collector.ingest.spool import Orphan, Spool, SpoolRecord
 from collector.metrics import Metrics
+from collector.store.spool_progress import committed_seq, forget, record_progress
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +53,9 @@ FLUSH_INTERVAL_S = 0.25
 MAX_BACKOFF_S = 5.0
 # A row PostgreSQL cannot take (bad value, constraint), as opposed to an outage.
 _ROW_REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
-_UNREACHABLE = (
-    OSError,
-    asyncio.TimeoutError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.ConnectionDoesNotExistError,
-)
+# Replayed ids are remembered (dedup.py) when received this recently: a
+# client retrying a request whose answer the crash swallowed is caught.
+REMEMBER_REPLAYED_S = 300
 
 
 async def copy_rows(conn: asyncpg.Connection, rows: list[bytes]) -> None:
@@ -49,90 +66,211 @@ async def copy_rows(conn: asyncpg.Connection, rows: list[bytes]) -> None:
     await conn.copy_to_table("events", source=data(), columns=COLUMNS, format="binary")
 
 
+@dataclass
+class Batch:
+    generation: str
+    records: list[SpoolRecord]
+    orphan: Orphan | None = None
+    from_queue: bool = False
+
+    @property
+    def rows(self) -> int:
+        return sum(r.count for r in self.records)
+
+
+def remember_replayed(orphans: list[Orphan], recent_ids: RecentIds) -> None:
+    """Remember the client ids of the newest spooled records before serving again."""
+    newest = time.time_ns() // 1000 - REMEMBER_REPLAYED_S * 1_000_000
+    for orphan in orphans:
+        if not orphan.segments:
+            continue
+        for record in orphan.reader.read(orphan.segments[-2:][0].first_seq, 1 << 62):
+            if record.received_us < newest:
+                continue
+            for encoded in split_rows(record.rows):
+                site_id, client_id = row_site_and_client_id(encoded)
+                if client_id:
+                    recent_ids.remember(site_id, [client_id])
+
+
 class Writer:
-    def __init__(self, pool: asyncpg.Pool, queue: EventQueue, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        spool: Spool,
+        queue: EventQueue,
+        metrics: Metrics,
+        orphans: list[Orphan] | None = None,
+    ) -> None:
         self.pool = pool
+        self.spool = spool
         self.queue = queue
         self.metrics = metrics
+        self.orphans = list(orphans or [])
+        self.database_reachable = True
+        self._next_seq = 1  # of this process's generation: the next record to write
+        self._oldest_unwritten_us = 0
         self._task: asyncio.Task | None = None
         self._stopping = False
-        # Held while rows are out of the queue and not yet written, so flush()
-        # cannot return while the writer task still has a batch in flight.
+        # Held while a batch is out and not yet written, so flush() cannot
+        # return while the writer task still has one in flight.
         self._busy = asyncio.Lock()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="writer")
 
-    async def stop(self, timeout_s: float = 30.0) -> None:
-        """Write everything queued (within `timeout_s`), then stop."""
+    async def stop(self, timeout_s: float = 10.0) -> None:
+        """Write what is pending within `timeout_s`; the rest stays in the spool for next time."""
         self._stopping = True
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, timeout_s)
             except TimeoutError:
-                log.error(
-                    "shutdown: %d queued events could not be written in time", len(self.queue)
-                )
+                log.warning("shutdown: events still unwritten stay in the spool for the next start")
+        await self.spool.close()
+        for orphan in self.orphans:
+            orphan.release()  # not finished: the next start takes it over
+        if self.has_work():
+            return
+        # Files first: a generation without its progress row would be replayed whole.
+        self.spool.remove()
+        # A leftover row of a generation with no files is harmless.
+        with contextlib.suppress(Exception):
+            await forget(self.pool, self.spool.generation)
+
+    def has_work(self) -> bool:
+        return bool(self.orphans) or len(self.queue) > 0 or self.queue.spilled
 
     async def flush(self) -> None:
-        """Write what is queued now, and what the writer task is writing (tests, shutdown)."""
+        """Write everything accepted so far (tests, benchmarks); raises if PostgreSQL fails."""
+        await self.spool.drained()
         async with self._busy:
-            while len(self.queue):
-                await self._write(self.queue.take(BATCH_ROWS))
+            while (batch := await self._next_batch()) is not None:
+                try:
+                    await self._write(batch)
+                except BaseException:
+                    self._give_back(batch)
+                    raise
+                self._written(batch)
 
     async def _run(self) -> None:
         backoff = 0.0
-        while not (self._stopping and not len(self.queue)):
-            if backoff:
+        while True:
+            if not self.has_work():
+                if self._stopping:
+                    await self.spool.drained()
+                    if not self.has_work():
+                        return
+                else:
+                    await self.queue.wait(FLUSH_INTERVAL_S)
+            elif backoff:
                 await asyncio.sleep(backoff)
-            elif not self._stopping:
-                await self.queue.wait(FLUSH_INTERVAL_S)
             async with self._busy:
-                rows = self.queue.take(BATCH_ROWS)
-                self.metrics.set("queue_depth", len(self.queue))
-                if not rows:
-                    continue
+                batch = None
                 try:
-                    await self._write(rows)
+                    batch = await self._next_batch()
+                    if batch is not None:
+                        await self._write(batch)
+                        self._written(batch)
                     backoff = 0.0
-                except _UNREACHABLE as exc:
-                    self.queue.put_back(rows)
+                    self.database_reachable = True
+                except Exception as exc:  # unreachable, restarting, refusing connections...
+                    if batch is not None:
+                        self._give_back(batch)
+                    self.database_reachable = False
                     self.metrics.add("write_errors")
+                    if self._stopping:
+                        log.warning("shutdown: PostgreSQL unreachable; events stay in the spool")
+                        return
                     backoff = min(MAX_BACKOFF_S, max(0.1, backoff * 2))
                     log.warning(
-                        "PostgreSQL unreachable (%s); %d rows wait, retry in %.1fs",
+                        "cannot write to PostgreSQL (%s); events wait in the spool, retry in %.1fs",
                         type(exc).__name__,
-                        len(self.queue),
                         backoff,
                     )
-                    if self._stopping and backoff >= MAX_BACKOFF_S:
-                        log.error(
-                            "shutdown: dropping %d rows, PostgreSQL is unreachable",
-                            len(self.queue),
-                        )
-                        return
+                finally:
+                    self._report()
 
-    async def _write(self, rows: list[bytes]) -> None:
+    async def _next_batch(self) -> Batch | None:
+        while self.orphans:
+            orphan = self.orphans[0]
+            if orphan.committed_seq is None:
+                orphan.committed_seq = await committed_seq(self.pool, orphan.generation)
+                orphan.next_seq = orphan.committed_seq + 1
+            records = await asyncio.to_thread(orphan.reader.read, orphan.next_seq, BATCH_ROWS)
+            if records:
+                return Batch(orphan.generation, records, orphan=orphan)
+            await self._finish_orphan(orphan)
+        if len(self.queue):
+            return Batch(self.spool.generation, self.queue.take(BATCH_ROWS), from_queue=True)
+        if self.queue.spilled:
+            records = await self.spool.read_back(self._next_seq, BATCH_ROWS)
+            if records:
+                return Batch(self.spool.generation, records)
+            if self._next_seq > self.spool.written_seq:
+                self.queue.caught_up()
+        return None
+
+    async def _finish_orphan(self, orphan: Orphan) -> None:
+        orphan.remove()  # files first, then the progress row (see stop())
+        await forget(self.pool, orphan.generation)
+        self.orphans.pop(0)
+        self.spool.other_bytes = sum(o.bytes for o in self.orphans)
+        log.info("spool: replayed generation %s", orphan.generation)
+
+    def _give_back(self, batch: Batch) -> None:
+        # Records read from a file are simply read again; queued ones go back in front.
+        if batch.from_queue:
+            self.queue.put_back(batch.records)
+        self._oldest_unwritten_us = batch.records[0].received_us
+
+    def _written(self, batch: Batch) -> None:
+        last = batch.records[-1]
+        if batch.orphan is not None:
+            batch.orphan.next_seq = last.seq + 1
+            self.metrics.add("rows_replayed", batch.rows)
+        else:
+            self._next_seq = last.seq + 1
+            self.spool.trim(last.seq)
+        self._oldest_unwritten_us = last.received_us if self.has_work() else 0
+
+    def _report(self) -> None:
+        oldest = self._oldest_unwritten_us
+        if len(self.queue) and not self.orphans:
+            oldest = self.queue.head_received_us()
+        age = (time.time_ns() // 1000 - oldest) / 1e6 if oldest else 0.0
+        self.metrics.set("spool_oldest_age_s", max(age, 0.0))
+        self.metrics.set("spool_bytes", self.spool.bytes)
+        self.metrics.set("queue_depth", len(self.queue))
+        self.metrics.set("database_unreachable", 0 if self.database_reachable else 1)
+
+    async def _write(self, batch: Batch) -> None:
         started = time.perf_counter()
         async with self.pool.acquire() as conn:
-            await self._copy(conn, rows)
-        self.metrics.observe_batch(len(rows), time.perf_counter() - started)
+            await self._commit(conn, batch)
+        self.metrics.observe_batch(batch.rows, time.perf_counter() - started)
 
-    async def _copy(self, conn: asyncpg.Connection, rows: list[bytes]) -> None:
-        try:
-            await copy_rows(conn, rows)
-        except asyncpg.CheckViolationError as exc:
-            if "no partition" not in str(exc):
-                await self._isolate(conn, rows)
+    async def _commit(self, conn: asyncpg.Connection, batch: Batch) -> None:
+        """The batch's rows and its progress in one transaction, whatever it takes."""
+        blobs = [r.rows for r in batch.records]
+        last_seq = batch.records[-1].seq
+        for attempt in range(2):
+            try:
+                async with conn.transaction():
+                    await copy_rows(conn, blobs)
+                    await record_progress(conn, batch.generation, last_seq)
+                self.metrics.add("rows_written", batch.rows)
                 return
-            await self._add_partitions(conn, rows)
-            await self._copy(conn, rows)
-            return
-        except _ROW_REFUSED as exc:
-            log.warning("batch refused (%s); isolating the bad rows", type(exc).__name__)
-            await self._isolate(conn, rows)
-            return
-        self.metrics.add("rows_written", len(rows))
+            except asyncpg.CheckViolationError as exc:
+                if attempt or "no partition" not in str(exc):
+                    break
+                await self._add_partitions(conn, blobs)
+            except _ROW_REFUSED as exc:
+                log.warning("batch refused (%s); isolating the bad rows", type(exc).__name__)
+                break
+        async with conn.transaction():
+            await self._isolate(conn, [row for blob in blobs for row in split_rows(blob)])
+            await record_progress(conn, batch.generation, last_seq)
 
     async def _isolate(self, conn: asyncpg.Connection, rows: list[bytes]) -> None:
         """Write what PostgreSQL accepts, bisecting; drop only rows refused alone."""
@@ -144,16 +282,21 @@ class Writer:
         middle = len(rows) // 2
         for half in (rows[:middle], rows[middle:]):
             try:
-                await copy_rows(conn, half)
+                async with conn.transaction():  # a savepoint: a failure undoes this half only
+                    await copy_rows(conn, half)
                 self.metrics.add("rows_written", len(half))
             except _ROW_REFUSED:
                 await self._isolate(conn, half)
 
-    async def _add_partitions(self, conn: asyncpg.Connection, rows: list[bytes]) -> None:
+    async def _add_partitions(self, conn: asyncpg.Connection, blobs: list[bytes]) -> None:
         # Only the days present: a range from the oldest to the newest could
         # fill years of empty partitions for one odd row.
         created = []
-        days = {datetime.fromtimestamp(row_epoch_us(r) / 1e6, UTC).date() for r in rows}
+        days = {
+            datetime.fromtimestamp(row_epoch_us(r) / 1e6, UTC).date()
+            for blob in blobs
+            for r in split_rows(blob)
+        }
         for day in sorted(days):
             created += await ensure_partitions(conn, day, day)
         log.info("created partitions on demand: %s", ", ".join(created) or "none")

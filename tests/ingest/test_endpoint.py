@@ -302,16 +302,25 @@ async def test_rate_limit_answers_429(settings, database_url, site):
         assert (await post(app, body(site, [{"t": "pageview"}]), address="192.0.2.100"))[0] == 202
 
 
-async def test_queue_full_answers_503_with_retry_after(settings, database_url, site):
-    app_settings = replace(settings, queue_max=1000)
+async def test_spool_full_answers_503_with_retry_after(settings, database_url, site):
+    # 1 MiB of spool; the writer is stopped, so nothing is ever trimmed.
+    app_settings = replace(settings, spool_max_mb=1)
     async with running_app(app_settings, database_url) as app:
         writer = app.app[WRITER]
-        await writer.stop()  # nothing drains: the queue fills up
-        events = [{"t": "pageview"}] * 200
-        codes = [(await post_no_flush(app, body(site, events)))[0] for _ in range(6)]
-        assert codes == [202] * 5 + [503]
-        status, headers, _ = await post_no_flush(app, body(site, events))
+        writer._stopping = True
+        await writer._task
+        events = [{"t": "custom", "n": "x" * 100}] * 200  # about 60 kB of rows per request
+        codes = [(await post_no_flush(app, body(site, events)))[0] for _ in range(40)]
+        assert 503 in codes
+        first_503 = codes.index(503)
+        assert first_503 >= 10 and set(codes[first_503:]) == {503}
+        assert app.app[WRITER].spool.bytes <= 1024 * 1024
+        status, headers, answer = await post_no_flush(app, body(site, events))
         assert status == 503 and headers["Retry-After"] == "5"
+        assert "spool is full" in answer
+        async with aiohttp.ClientSession() as http, http.get(f"{app.url}/healthz") as response:
+            assert response.status == 503
+            assert (await response.json())["status"] == "unhealthy"
 
 
 async def test_shutdown_drains_the_queue(settings, database_url, site, db):

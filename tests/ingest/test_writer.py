@@ -7,15 +7,13 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-import asyncpg
 import pytest
 
 from collector.db.partitions import list_partitions
 from collector.ingest.copy_format import NULL, bigint, integer, smallint, text
 from collector.ingest.copy_format import row as encode_row
-from collector.ingest.queue import EventQueue
-from collector.ingest.writer import BATCH_ROWS, FLUSH_INTERVAL_S, Writer
-from collector.metrics import Metrics
+from collector.ingest.writer import BATCH_ROWS, FLUSH_INTERVAL_S
+from tests.ingest.spooling import spooled_writer, submit
 
 
 def row(site_id: int, ts: datetime, client_id: str, ip: str | None = None) -> bytes:
@@ -26,18 +24,16 @@ def row(site_id: int, ts: datetime, client_id: str, ip: str | None = None) -> by
 
 
 @pytest.fixture
-async def writer(database_url):
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
-    writer = Writer(pool, EventQueue(10_000, wake_at=5000), Metrics())
-    yield writer
-    await pool.close()
+async def writer(database_url, tmp_path):
+    async with spooled_writer(database_url, tmp_path) as writer:
+        yield writer
 
 
 async def test_day_without_partition_is_created_not_lost(writer, db, site):
     day = datetime(2041, 3, 4, 12, tzinfo=UTC)
     assert day.date() not in await list_partitions(db)
     marker = uuid.uuid4().hex
-    writer.queue.offer([row(site["id"], day, marker)])
+    await submit(writer, [row(site["id"], day, marker)])
     await writer.flush()
     assert (
         await db.fetchval(
@@ -53,7 +49,7 @@ async def test_poison_row_is_dropped_alone(writer, db, site):
     markers = [uuid.uuid4().hex for _ in range(9)]
     rows = [row(site["id"], now, m) for m in markers]
     rows[4] = row(site["id"], now, markers[4], ip="not-an-address")
-    writer.queue.offer(rows)
+    await submit(writer, rows, per_record=3)
     await writer.flush()
     stored = {
         r["client_id"]
@@ -68,7 +64,7 @@ async def test_stop_writes_everything_queued(writer, db, site):
     markers = [uuid.uuid4().hex for _ in range(12_000 // 4)]
     now = datetime.now(UTC)
     writer.start()
-    writer.queue.offer([row(site["id"], now, m) for m in markers])
+    await submit(writer, [row(site["id"], now, m) for m in markers])
     await writer.stop()
     assert await db.fetchval(
         "SELECT count(*) FROM events WHERE client_id = ANY($1)", markers
@@ -81,8 +77,7 @@ async def test_a_backlog_is_written_without_waiting_for_the_interval(writer, db,
     # to the next, not sleep FLUSH_INTERVAL_S between them.
     now = datetime.now(UTC)
     markers = [uuid.uuid4().hex for _ in range(4 * BATCH_ROWS)]
-    writer.queue = EventQueue(10 * BATCH_ROWS, wake_at=BATCH_ROWS)
-    writer.queue.offer([row(site["id"], now, m) for m in markers])
+    await submit(writer, [row(site["id"], now, m) for m in markers])
     writer.start()
     started = asyncio.get_running_loop().time()
     while writer.metrics.total("rows_written") < len(markers):

@@ -19,10 +19,8 @@ from collector.db.partitions import (
     pending_detach,
 )
 from collector.ingest.copy_format import NULL, bigint, integer, row, smallint
-from collector.ingest.queue import EventQueue
-from collector.ingest.writer import Writer
-from collector.metrics import Metrics
 from collector.retention.purge import PURGE_LOCK_KEY, PurgeBusy, purge
+from tests.ingest.spooling import spooled_writer, submit
 from tests.jobs.data import add_events, add_site, events_by_site, reset
 
 NOW = datetime(2031, 5, 20, 12, 0, tzinfo=UTC)
@@ -147,7 +145,9 @@ def copy_row(site_id: int, ts: datetime) -> bytes:
     return row(int(ts.timestamp() * 1_000_000), 0, event, request)
 
 
-async def test_late_event_for_a_dropped_day_does_not_survive_the_next_purge(conn, database_url):
+async def test_late_event_for_a_dropped_day_does_not_survive_the_next_purge(
+    conn, database_url, tmp_path
+):
     """A late event (a spool replayed after an outage, a wrong clock) for a
     day the purge already dropped is written, not lost: the writer creates
     the partition again. The purge acts on the partitions that exist, not on
@@ -157,13 +157,9 @@ async def test_late_event_for_a_dropped_day_does_not_survive_the_next_purge(conn
     await run(conn)
     assert ago(200).date() not in await list_partitions(conn)
 
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
-    try:
-        writer = Writer(pool, EventQueue(100, wake_at=100), Metrics())
-        writer.queue.offer([copy_row(site, ago(200)), copy_row(site, ago(183, hours=1))])
+    async with spooled_writer(database_url, tmp_path) as writer:
+        await submit(writer, [copy_row(site, ago(200)), copy_row(site, ago(183, hours=1))])
         await writer.flush()
-    finally:
-        await pool.close()
     assert writer.metrics.total("rows_written") == 2
     assert ago(200).date() in await list_partitions(conn)
 
