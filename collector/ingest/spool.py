@@ -325,11 +325,22 @@ class Spool:
         self._segments, self.disk_bytes = [], 0
 
     def trim(self, committed_seq: int) -> None:
-        """Delete the closed segments whose records are all in PostgreSQL."""
+        """Delete the segments whose records are all in PostgreSQL.
+
+        The open segment too, when everything is written and no write is in
+        flight (so a quiet collector's spool is empty, not up to a segment).
+        """
         while len(self._segments) > 1 and self._segments[1].first_seq - 1 <= committed_seq:
-            segment = self._segments.pop(0)
-            segment.path.unlink(missing_ok=True)
-            self.disk_bytes -= segment.size
+            self._delete(self._segments.pop(0))
+        if committed_seq >= self.written_seq and self._idle.is_set() and self._segments[-1].size:
+            os.close(self._fd)
+            self._fd = -1
+            self._delete(self._segments.pop())
+            self._open_segment(self.next_seq)
+
+    def _delete(self, segment: Segment) -> None:
+        segment.path.unlink(missing_ok=True)
+        self.disk_bytes -= segment.size
 
     async def read_back(self, from_seq: int, max_rows: int) -> list[SpoolRecord]:
         """Records from `from_seq` on that are already in the file (the spilled backlog)."""
