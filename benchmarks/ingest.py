@@ -183,12 +183,14 @@ def bench_noop(batch: int, workers: int, args) -> Result:
     )
 
 
-def bench_peil(batch: int, workers: int, args, env: dict[str, str], site: str, url: str) -> Result:
+def bench_peil(
+    batch: int, workers: int, durability: str, args, env: dict[str, str], site: str, url: str
+) -> Result:
     asyncio.run(truncate_events(url))
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "collector", "serve", "--workers", str(workers)],
-        env={**env, "PEIL_PORT": str(port)},
+        env={**env, "PEIL_PORT": str(port), "PEIL_DURABILITY": durability},
         cwd=HERE.parent,
     )
     try:
@@ -202,7 +204,7 @@ def bench_peil(batch: int, workers: int, args, env: dict[str, str], site: str, u
     rps = load.requests / load.seconds
     return Result(
         f"{batch} ev/req, {workers} worker(s)",
-        "peil",
+        f"peil ({durability})",
         rps,
         landed / (load.seconds + drain_s),
         load.p50_ms,
@@ -219,6 +221,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--batches", default="1,20")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument(
+        "--durability",
+        default="fsync",
+        help="PEIL_DURABILITY values to run, comma-separated (fsync,memory compares them)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed; on Debian: apt-get install wrk")
@@ -262,10 +269,11 @@ def main() -> None:
         results = []
         for workers in map(int, args.workers.split(",")):
             for batch in map(int, args.batches.split(",")):
-                for run in (
-                    bench_noop(batch, workers, args),
-                    bench_peil(batch, workers, args, env, site, url),
-                ):
+                for mode in ["ceiling", *args.durability.split(",")]:
+                    if mode == "ceiling":
+                        run = bench_noop(batch, workers, args)
+                    else:
+                        run = bench_peil(batch, workers, mode, args, env, site, url)
                     results.append(run)
                     print_result(run, file=sys.stderr)
         print_table(results)
@@ -295,7 +303,7 @@ def print_table(results: list[Result]) -> None:
     ceilings = {r.scenario: r for r in results if r.server == "no-op ceiling"}
     for r in results:
         ratio = ""
-        if r.server == "peil":
+        if r.server.startswith("peil"):
             ratio = f"{r.events_per_s / ceilings[r.scenario].events_per_s:.2f}"
         print(
             f"| {r.scenario} | {r.server} | {r.events_per_s:,.0f} | {r.requests_per_s:,.0f} "

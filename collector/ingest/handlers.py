@@ -51,6 +51,10 @@ RETRY_AFTER_S = "5"
 BODY_TIMEOUT_S = 30.0
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 CORS_MAX_AGE = "86400"
+# Requests of one worker that may wait for the spool's fsync at once. Far
+# above what a healthy disk needs (a sync takes about a millisecond); reached
+# only when the disk stalls, and then each refused request costs no memory.
+MAX_SYNCING_REQUESTS = 2000
 
 
 @dataclass
@@ -65,6 +69,7 @@ class Ingest:
     recent_ids: RecentIds
     limiter: RateLimiter
     metrics: Metrics
+    syncing: int = 0  # requests waiting for their spool fsync
 
 
 INGEST = web.AppKey("ingest", Ingest)
@@ -183,6 +188,9 @@ async def store(
     ingest: Ingest, site: SiteInfo, events: list[Event], received_us: int, rows: bytes
 ) -> None:
     """Append to the spool and, with PEIL_DURABILITY=fsync, wait until it is on disk."""
+    if ingest.syncing >= MAX_SYNCING_REQUESTS:
+        # The disk does not keep up: shed load rather than pile up requests in memory.
+        raise Refused(503, "overloaded", "the spool disk is overloaded; retry later", len(events))
     try:
         durable = ingest.spool.append(received_us, len(events), rows)
     except SpoolFull:
@@ -192,6 +200,7 @@ async def store(
     ids = [e.client_id for e in events if e.client_id]
     ingest.recent_ids.remember(site.id, ids)
     if durable is not None:
+        ingest.syncing += 1
         try:
             await durable
         except OSError:
@@ -199,6 +208,8 @@ async def store(
             raise Refused(
                 503, "overloaded", "events cannot be stored right now; retry later", len(events)
             ) from None
+        finally:
+            ingest.syncing -= 1
     ingest.metrics.add("events_accepted", len(events))
 
 

@@ -354,7 +354,10 @@ class Spool:
                 data, records, waiters = self._pending, self._pending_records, self._waiters
                 self._pending, self._pending_records, self._waiters = bytearray(), [], []
                 try:
-                    await asyncio.to_thread(self._write, data)
+                    if self.fsync:
+                        await asyncio.to_thread(self._write, data)
+                    else:  # into the page cache: quicker than a hop to a thread
+                        self._write(data)
                 except OSError as exc:
                     log.error("spool: cannot write %d records (%s)", len(records), exc.strerror)
                     for waiter in waiters:

@@ -7,6 +7,8 @@ across a shutdown in the middle of the outage."""
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -17,13 +19,15 @@ import aiohttp
 import asyncpg
 import pytest
 
+from collector.ingest import handlers
+from collector.ingest import spool as spool_module
 from collector.ingest import writer as writer_module
 from collector.ingest.spool import Orphan, claim_orphans
 from collector.keys import METRICS, WRITER
 from tests.conftest import running_app
 from tests.ingest.client import body, new_id, post_no_flush
 from tests.ingest.spooling import spooled_writer, submit
-from tests.ingest.test_writer import row
+from tests.ingest.test_writer import lose_the_first_commit_answer, row
 
 
 def markers(n: int) -> list[str]:
@@ -230,3 +234,51 @@ async def test_a_retry_of_a_replayed_request_is_stored_once(
         assert status == 202 and headers["X-Peil-Dropped"] == "duplicate=20"
         assert await wait_until_stored(database_url, ids) == (20, 20)
         assert (await post_no_flush(app, body(site, [{"t": "pageview", "id": new_id()}])))[0] == 202
+
+
+async def test_a_stalled_disk_sheds_load_with_503_and_stays_responsive(
+    settings, database_url, site, monkeypatch
+):
+    real_sync = os.fdatasync
+
+    def slow_sync(fd):  # a disk that takes a second per sync
+        time.sleep(1.0)
+        real_sync(fd)
+
+    monkeypatch.setattr(spool_module.os, "fdatasync", slow_sync)
+    monkeypatch.setattr(handlers, "MAX_SYNCING_REQUESTS", 10)
+    ids = markers(60 * 5)
+    chunks = [ids[k : k + 5] for k in range(0, len(ids), 5)]
+    async with running_app(settings, database_url) as app:
+        sending = [
+            asyncio.create_task(
+                post_no_flush(app, body(site, [{"t": "pageview", "id": i} for i in chunk]))
+            )
+            for chunk in chunks
+        ]
+        await asyncio.sleep(0.3)
+        status, _ = await healthz(app)  # answered while requests wait on the disk
+        assert status == 200
+        answers = await asyncio.gather(*sending)
+        accepted = [c for c, (status, _, _) in zip(chunks, answers, strict=True) if status == 202]
+        shed = [headers for status, headers, _ in answers if status == 503]
+        assert shed and all(h["Retry-After"] == "5" for h in shed)
+        assert len(accepted) + len(shed) == len(chunks)
+        await app.app[WRITER].flush()
+    acked = [i for chunk in accepted for i in chunk]
+    assert await stored_counts(database_url, ids) == (len(acked), len(acked))
+    assert await stored_counts(database_url, acked) == (len(acked), len(acked))
+
+
+async def test_a_replayed_batch_whose_commit_answer_was_lost_is_not_replayed_again(
+    database_url, site, tmp_path
+):
+    ids = markers(2 * writer_module.BATCH_ROWS)
+    await leave_a_dead_generation(database_url, tmp_path, site["id"], [], ids)
+    async with spooled_writer(database_url, tmp_path, orphans=claim_orphans(tmp_path)) as writer:
+        commits = lose_the_first_commit_answer(writer)
+        with pytest.raises(asyncpg.ConnectionDoesNotExistError):
+            await writer.flush()
+        await writer.flush()
+    assert await stored_counts(database_url, ids) == (len(ids), len(ids))
+    assert len(commits) == 2
