@@ -1,17 +1,29 @@
-"""The rollup job: fold new raw events into the per-day aggregate tables.
+"""The rollup job: fold the raw rows committed since the last run into the
+aggregate tables (collector/store/rollups.py).
 
-Exactly once without bookkeeping per row: every run recomputes whole
-site-local days from the raw events (collector/store/rollups.py), so a day
-folded twice is folded the same, and a run that dies half-way is simply
-redone by the next one (the watermark only moves after every day is done).
+Which rows are new: every row of `events` carries the id of the transaction
+that inserted it (`rollup_xact`, a column default, see
+sql/migrations/0005_incremental_rollups.sql). A run is one REPEATABLE READ
+transaction; it folds the rows its snapshot sees and the previous run's
+snapshot did not, then stores its own snapshot, and commits. So:
 
-Which days: `ts` is the server's receive time, but a row can reach the
-table some minutes after its `ts` (events of a batch are spread up to ten
-minutes back, the writer batches). Each run therefore refolds the days that
-hold rows received since `watermark - LATE_WINDOW`. Rows later than that (a
-spool replayed after an outage) are found by the late sweep, once an hour:
-every day of the last LATE_SWEEP_DAYS whose raw row count exceeds the count
-it was folded with is folded again.
+- exactly once: a row is in exactly one run's difference of snapshots, and
+  a run that dies rolls back whole, its snapshot included;
+- late rows are counted, however late (a spool replayed hours after an
+  outage): what matters is when a row was committed, not its `ts`;
+- the cost of a run is the rows committed since the previous one (read
+  through an index on rollup_xact), plus the state of the visitors they
+  touch, not the size of the day.
+
+Per day: today and yesterday (in any time zone: UTC dates from two days
+back) are *open*: they keep working state (rollup_open_*) so that distinct
+visitors, visits and media plays can take new rows in. A day gets its state
+when it is first touched (rebuilt from its raw rows: a new day holds only
+seconds of them); it is closed two UTC days later (its state is deleted, in
+batches). A row for a closed day (rare: an outage replay) rebuilds the day
+from its raw rows, exactly, when they are all still there; when the purge
+already removed some of them, the new rows are added to the aggregates with
+empty state (a visitor of such a row counts as a new one).
 """
 
 from __future__ import annotations
@@ -24,14 +36,20 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
-from collector.store.rollups import fold_day, local_day
+from collector.store import rollups as store
+from collector.store.rollups import local_day
 
 log = logging.getLogger(__name__)
 
 INTERVAL_S = 30
+# The first run after the upgrade to incremental rollups (no stored snapshot)
+# rebuilds the days holding rows received since the old watermark minus this.
 LATE_WINDOW = timedelta(minutes=15)
-LATE_SWEEP_EVERY = timedelta(hours=1)
-LATE_SWEEP_DAYS = 7
+# Days of at least (UTC today - OPEN_UTC_DAYS) are open: today and yesterday
+# in every time zone.
+OPEN_UTC_DAYS = 2
+# State rows of closed days deleted per table and run.
+CLOSE_BATCH_ROWS = 200_000
 # One rollup at a time across processes (`serve`, `peil demo`, benchmarks).
 ROLLUP_LOCK_KEY = 0x7065696C_0006
 
@@ -41,6 +59,7 @@ class RollupReport:
     days: int = 0
     events: int = 0
     folded: list[tuple[int, date]] = field(default_factory=list)
+    rebuilt: list[tuple[int, date]] = field(default_factory=list)
 
 
 DayHook = Callable[[int, date], Awaitable[None]]
@@ -62,63 +81,100 @@ async def rollup_lock(conn: asyncpg.Connection) -> AsyncIterator[None]:
         await conn.execute("SELECT pg_advisory_unlock($1)", ROLLUP_LOCK_KEY)
 
 
-async def fold_days(
-    conn: asyncpg.Connection, days: set[tuple[int, str, date]], after_day: DayHook | None = None
+async def fold_new(
+    conn: asyncpg.Connection,
+    *,
+    after_day: DayHook | None = None,
+    rebuild_site: int | None = None,
 ) -> RollupReport:
-    report = RollupReport()
-    for site_id, timezone, day in sorted(days):
-        report.events += await fold_day(conn, site_id, timezone, day)
-        report.days += 1
-        report.folded.append((site_id, day))
-        if after_day is not None:
-            await after_day(site_id, day)
+    """Fold what was committed since the last run (`rebuild_site`: also rebuild
+    every day of that site; `after_day`: a test hook called after each day)."""
+    async with rollup_lock(conn), conn.transaction(isolation="repeatable_read"):
+        # Each run's new rows differ: a generic plan would not know they are few.
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        state = await conn.fetchrow(
+            """SELECT snapshot::text AS previous, watermark - $1::interval AS since,
+                      (now() AT TIME ZONE 'UTC')::date - $2::integer AS open_from
+               FROM rollup_state""",
+            LATE_WINDOW,
+            OPEN_UTC_DAYS,
+        )
+        current = await store.current_snapshot(conn)
+        await store.prepare_fold(conn)
+        rebuild: set[tuple[int, str, date]] = set()
+        if state["previous"] is None:
+            rebuild |= await touched_days(conn, state["since"])
+        else:
+            await store.load_new_rows(conn, state["previous"])
+        if rebuild_site is not None:
+            rebuild |= await touched_days(conn, datetime.min.replace(tzinfo=UTC), rebuild_site)
+
+        report = RollupReport()
+        incremental = []
+        for site_id, timezone, day, rows in await store.input_days(conn):
+            if (site_id, timezone, day) in rebuild:
+                await store.drop_input_day(conn, site_id, day)
+            elif await store.is_open(conn, site_id, day):
+                incremental.append((site_id, day))
+            elif await complete(conn, site_id, timezone, day, rows):
+                rebuild.add((site_id, timezone, day))
+                await store.drop_input_day(conn, site_id, day)
+            else:
+                incremental.append((site_id, day))
+        report.events += await store.fold_input(conn)
+        for site_id, day in incremental:
+            report.folded.append((site_id, day))
+            if after_day is not None:
+                await after_day(site_id, day)
+
+        for site_id, timezone, day in sorted(rebuild):
+            # A day without raw rows keeps its aggregates: they outlive the purge.
+            if await store.load_day(conn, site_id, timezone, day) == 0:
+                continue
+            await store.clear_day(conn, site_id, day)
+            report.events += await store.fold_input(conn)
+            if day >= state["open_from"]:
+                await store.open_day(conn, site_id, day)
+            else:
+                await store.drop_day_state(conn, site_id, day)
+            report.folded.append((site_id, day))
+            report.rebuilt.append((site_id, day))
+            if after_day is not None:
+                await after_day(site_id, day)
+
+        await store.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
+        await conn.execute(
+            "UPDATE rollup_state SET snapshot = $1::text::pg_snapshot, watermark = now()",
+            current,
+        )
+    report.folded.sort()
+    report.days = len(report.folded)
     return report
 
 
-async def fold_new(
-    conn: asyncpg.Connection, *, after_day: DayHook | None = None, sweep: bool | None = None
-) -> RollupReport:
-    """Fold what arrived since the last run (`sweep`: force or skip the late sweep;
-    `after_day`: a test hook called after each day)."""
-    async with rollup_lock(conn):
-        # Arithmetic in SQL: the first watermark is -infinity, which Python cannot shift.
-        state = await conn.fetchrow(
-            """SELECT now() AS now, watermark - $1::interval AS since,
-                      now() - late_checked_at >= $2::interval AS sweep_due
-               FROM rollup_state""",
-            LATE_WINDOW,
-            LATE_SWEEP_EVERY,
-        )
-        now = state["now"]
-        days = await touched_days(conn, state["since"])
-        swept = state["sweep_due"] if sweep is None else sweep
-        if swept:
-            days |= await late_days(conn, now - timedelta(days=LATE_SWEEP_DAYS))
-        report = await fold_days(conn, days, after_day)
-        # Only now: a run that dies before this line is redone whole, and
-        # refolding a day gives the same rows.
-        await conn.execute(
-            """UPDATE rollup_state SET watermark = $1,
-                      late_checked_at = CASE WHEN $2 THEN $1 ELSE late_checked_at END""",
-            now,
-            swept,
-        )
-        return report
+async def complete(
+    conn: asyncpg.Connection, site_id: int, timezone: str, day: date, new_rows: int
+) -> bool:
+    """Whether a closed day still has every raw row it was folded from (so it
+    can be rebuilt exactly): nothing folded yet, or no fewer raw rows than
+    folded plus new."""
+    folded = await store.folded_rows(conn, site_id, day)
+    if folded == 0:
+        return True
+    return await store.raw_rows(conn, site_id, timezone, day) >= folded + new_rows
 
 
 async def refold_site(conn: asyncpg.Connection, site_id: int) -> RollupReport:
-    """Fold every day of the site that still has raw events (after its time zone
-    changed, or for events inserted with old receive times: demo data, tests)."""
-    async with rollup_lock(conn):
-        days = await touched_days(conn, datetime.min.replace(tzinfo=UTC), site_id)
-        return await fold_days(conn, days)
+    """Fold what is new, and rebuild every day of the site that still has raw
+    events (after its time zone changed; demo data)."""
+    return await fold_new(conn, rebuild_site=site_id)
 
 
 async def touched_days(
     conn: asyncpg.Connection, since: datetime, site_id: int | None = None
 ) -> set[tuple[int, str, date]]:
     """(site, zone, local day) for every day from the site's first row received since
-    `since` to its last (empty days in between are skipped by fold_day)."""
+    `since` to its last (days without rows in between are skipped by the rebuild)."""
     rows = await conn.fetch(
         """SELECT s.id, s.timezone, r.lo, r.hi FROM sites s
            CROSS JOIN LATERAL (SELECT min(ts) AS lo, max(ts) AS hi FROM events
@@ -134,22 +190,3 @@ async def touched_days(
             days.add((site_id, timezone, day))
             day += timedelta(days=1)
     return days
-
-
-async def late_days(conn: asyncpg.Connection, since: datetime) -> set[tuple[int, str, date]]:
-    """Days since `since` with more raw rows than they were folded with.
-
-    Fewer raw rows than folded is not a reason to refold: the purge removed
-    them and the aggregates outlive raw events.
-    """
-    rows = await conn.fetch(
-        """SELECT r.site_id, r.timezone, r.day FROM (
-               SELECT e.site_id, s.timezone, (e.ts AT TIME ZONE s.timezone)::date AS day,
-                      count(*) AS n
-               FROM events e JOIN sites s ON s.id = e.site_id
-               WHERE e.ts >= $1 GROUP BY 1, 2, 3) r
-           LEFT JOIN rollup_days d ON d.site_id = r.site_id AND d.day = r.day
-           WHERE r.n > coalesce(d.events, 0)""",
-        since,
-    )
-    return {(r["site_id"], r["timezone"], r["day"]) for r in rows}

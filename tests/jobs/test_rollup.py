@@ -1,8 +1,11 @@
-"""The rollup job: folds new raw events incrementally, idempotent, exactly once
-across a crash half-way, late events counted, aggregates kept after a purge."""
+"""The rollup job: folds the rows committed since the last run, exactly once
+(across a crash half-way and transactions still open during a run),
+idempotent, late events counted, the same numbers as a rebuild from raw
+events, aggregates kept after a purge."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import asyncpg
@@ -11,7 +14,7 @@ import pytest
 from collector.db.connect import create_pool
 from collector.jobs import rollup
 from collector.jobs.scheduler import standard_jobs
-from collector.store.rollups import ROLLUP_TABLES
+from collector.store.rollups import OPEN_STATE_TABLES, ROLLUP_TABLES
 from tests.dashboard.data import EXAMPLE_DAY, add_events, add_site, at
 
 D = EXAMPLE_DAY
@@ -25,10 +28,14 @@ def visit(day, visitor, path="/"):
     ]
 
 
-async def snapshot(conn: asyncpg.Connection) -> dict[str, list]:
-    """Every rollup row (without the fold time), in a stable order."""
+async def snapshot(conn: asyncpg.Connection, with_state: bool = False) -> dict[str, list]:
+    """Every rollup row (without the fold time), in a stable order; `with_state`:
+    the open days' working state too."""
     out = {}
-    for table in ROLLUP_TABLES:
+    tables = ROLLUP_TABLES
+    if with_state:
+        tables += ("rollup_open_days", *OPEN_STATE_TABLES)
+    for table in tables:
         rows = await conn.fetch(f"SELECT * FROM {table}")
         out[table] = sorted(tuple(v for k, v in r.items() if k != "folded_at") for r in rows)
     return out
@@ -36,12 +43,12 @@ async def snapshot(conn: asyncpg.Connection) -> dict[str, list]:
 
 async def forget_watermark(conn: asyncpg.Connection) -> None:
     """As on a fresh install: the next run folds every day with raw events."""
-    await conn.execute("UPDATE rollup_state SET watermark = '-infinity'")
+    await conn.execute("UPDATE rollup_state SET watermark = '-infinity', snapshot = NULL")
 
 
 @pytest.fixture
 async def sites(db):
-    for table in ROLLUP_TABLES:
+    for table in (*ROLLUP_TABLES, "rollup_open_days", *OPEN_STATE_TABLES):
         await db.execute(f"DELETE FROM {table}")
     await db.execute("DELETE FROM events")
     one, two = await add_site(db, "Rollup one"), await add_site(db, "Rollup two", "Asia/Tokyo")
@@ -68,33 +75,12 @@ async def test_folding_twice_gives_the_same_aggregates(db, sites):
     assert [tuple(d) for d in days] == [(2, 2)] * 3 + [(1, 1)] * 3
 
 
-async def test_a_run_that_dies_half_way_is_redone_exactly_once(db, sites):
-    await rollup.fold_new(db)
-    expected = await snapshot(db)
-    for table in ROLLUP_TABLES:
-        await db.execute(f"DELETE FROM {table}")
-    await forget_watermark(db)
-
-    async def crash_after_two_days(site_id, day):
-        if len(done) == 1:
-            raise RuntimeError("killed")
-        done.append(day)
-
-    done: list = []
-    with pytest.raises(RuntimeError):
-        await rollup.fold_new(db, after_day=crash_after_two_days)
-    assert await db.fetchval("SELECT watermark = '-infinity' FROM rollup_state")
-    assert await db.fetchval("SELECT count(*) FROM rollup_days") == 2
-    await rollup.fold_new(db)
-    assert await snapshot(db) == expected
-
-
 async def test_new_events_are_folded_by_the_next_run_only_for_their_day(db, sites):
     one, _ = sites
     await rollup.fold_new(db)
     now = await db.fetchval("SELECT now()")
     await add_events(db, one, {"ts": now, "visitor": 5, "t": "pageview", "path": "/new"})
-    report = await rollup.fold_new(db, sweep=False)
+    report = await rollup.fold_new(db)
     today = now.date()  # site one is in UTC
     assert report.folded == [(one["id"], today)]
     assert (
@@ -103,19 +89,238 @@ async def test_new_events_are_folded_by_the_next_run_only_for_their_day(db, site
         )
         == 1
     )
-    assert (await rollup.fold_new(db, sweep=False)).folded == [(one["id"], today)]
+    # Nothing new: nothing folded, nothing changes.
+    before = await snapshot(db, with_state=True)
+    assert (await rollup.fold_new(db)).folded == []
+    assert await snapshot(db, with_state=True) == before
     assert await db.fetchval("SELECT sum(pageviews) FROM rollup_days") == 10
 
 
-async def test_events_arriving_long_after_their_time_are_found_by_the_late_sweep(db, sites):
+async def test_an_incremental_run_reads_only_the_new_rows(db, sites):
     one, _ = sites
     await rollup.fold_new(db)
+    now = await db.fetchval("SELECT now()")
+    await add_events(db, one, {"ts": now, "visitor": 5, "t": "pageview"})
+    assert (await rollup.fold_new(db)).rebuilt == [(one["id"], now.date())]  # opened: 1 row
+    for n in (3, 1, 4):
+        await add_events(db, one, *({"ts": now, "visitor": 5, "t": "pageview"} for _ in range(n)))
+        report = await rollup.fold_new(db)
+        assert (report.events, report.rebuilt) == (n, [])
+    day = await db.fetchrow(
+        "SELECT pageviews, visitors, visits FROM rollup_days WHERE site_id = $1 AND day = $2",
+        one["id"],
+        now.date(),
+    )
+    assert tuple(day) == (9, 1, 1)
+
+
+async def test_events_arriving_long_after_their_time_are_counted_by_the_next_run(db, sites):
+    one, _ = sites
+    await rollup.fold_new(db)
+    # A closed day (ten days back) that still has all its raw rows: rebuilt exactly.
+    late = {"ts": at(D, "10:30"), "visitor": 1, "t": "pageview", "path": "/late"}
+    await add_events(db, one, late)
+    report = await rollup.fold_new(db)
+    assert report.rebuilt == [(one["id"], D)]
+    row = await db.fetchrow(
+        "SELECT events, pageviews, visitors, visits FROM rollup_days WHERE site_id = $1"
+        " AND day = $2",
+        one["id"],
+        D,
+    )
+    assert tuple(row) == (7, 3, 2, 2)  # visitor 1 was already counted, same visit
+    # Two days back (a spool replayed after an outage): counted too.
     two_days_ago = await db.fetchval("SELECT now() - interval '2 days'")
     await add_events(db, one, {"ts": two_days_ago, "visitor": 6, "t": "pageview"})
-    assert (await rollup.fold_new(db, sweep=False)).folded == []
-    report = await rollup.fold_new(db, sweep=True)
-    assert report.folded == [(one["id"], two_days_ago.date())]
-    assert await db.fetchval("SELECT sum(pageviews) FROM rollup_days") == 10
+    assert (await rollup.fold_new(db)).folded == [(one["id"], two_days_ago.date())]
+    assert await db.fetchval("SELECT sum(pageviews) FROM rollup_days") == 11
+
+
+async def test_late_rows_for_a_day_partly_purged_are_added_to_its_aggregates(db, sites):
+    one, _ = sites
+    await rollup.fold_new(db)
+    await db.execute("DELETE FROM events WHERE site_id = $1 AND visitor = 2", one["id"])
+    await add_events(db, one, {"ts": at(D, "23:00"), "visitor": 7, "t": "pageview"})
+    report = await rollup.fold_new(db)
+    assert (report.folded, report.rebuilt) == ([(one["id"], D)], [])
+    row = await db.fetchrow(
+        "SELECT events, pageviews, visitors, visits FROM rollup_days WHERE site_id = $1"
+        " AND day = $2",
+        one["id"],
+        D,
+    )
+    assert tuple(row) == (7, 3, 3, 3)  # the purged visitor 2 is still counted
+
+
+async def test_a_run_that_dies_half_way_changes_nothing_and_the_next_counts_once(
+    db, sites, database_url
+):
+    one, two = sites
+    await rollup.fold_new(db)
+    now = await db.fetchval("SELECT now()")
+    await add_events(db, one, *visit(now.date(), 8))
+    await rollup.fold_new(db)  # today is open now
+    await add_events(db, one, *visit(now.date(), 9, "/c"))
+    await add_events(db, two, {"ts": now, "visitor": 9, "t": "pageview"})
+    before = await snapshot(db, with_state=True)
+
+    async def crash(site_id, day):
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        await rollup.fold_new(db, after_day=crash)
+    assert await snapshot(db, with_state=True) == before
+    # A restart: another connection, as a new process would have.
+    other = await asyncpg.connect(database_url)
+    try:
+        report = await rollup.fold_new(other)
+    finally:
+        await other.close()
+    assert report.events == 4
+    assert (await rollup.fold_new(db)).events == 0
+    incremental = await snapshot(db)
+    await forget_watermark(db)
+    await rollup.fold_new(db)
+    assert await snapshot(db) == incremental
+
+
+async def test_rows_of_a_transaction_open_during_a_run_are_folded_once_by_the_next(
+    db, sites, database_url
+):
+    one, _ = sites
+    await rollup.fold_new(db)
+    now = await db.fetchval("SELECT now()")
+    await add_events(db, one, {"ts": now, "visitor": 5, "t": "pageview"})
+    await rollup.fold_new(db)
+    writer = await asyncpg.connect(database_url)
+    try:
+        slow = writer.transaction()
+        await slow.start()
+        # Inserted before the next run starts, committed after its snapshot.
+        await writer.execute(
+            "INSERT INTO events (ts, visitor, site_id, type) VALUES ($1, 6, $2, 1)", now, one["id"]
+        )
+        await db.execute(
+            "INSERT INTO events (ts, visitor, site_id, type) VALUES ($1, 7, $2, 1)", now, one["id"]
+        )
+        assert (await rollup.fold_new(db)).events == 1
+        await slow.commit()
+    finally:
+        await writer.close()
+    assert (await rollup.fold_new(db)).events == 1
+    assert (await rollup.fold_new(db)).events == 0
+    day = await db.fetchrow(
+        "SELECT pageviews, visitors FROM rollup_days WHERE site_id = $1 AND day = $2",
+        one["id"],
+        now.date(),
+    )
+    assert tuple(day) == (3, 3)
+
+
+def mixed_events(day, rng):
+    """Visits, clicks and media of a few visitors on `day`, in random order."""
+    events = []
+    for visitor in range(1, 7):
+        for start in ("08:00", "08:20", "09:10", "09:39"):
+            base = {
+                "visitor": visitor,
+                "path": rng.choice(["/", "/a", "/b"]),
+                "country": rng.choice(["NL", "BE", None]),
+            }
+            t = at(day, start) + timedelta(seconds=rng.randrange(60))
+            events.append({**base, "ts": t, "t": "pageview"})
+            if rng.random() < 0.5:
+                click = {"el": "a#x", "x": rng.random(), "y": rng.randrange(900)}
+                events.append({**base, **click, "ts": t + timedelta(seconds=5), "t": "click"})
+            if rng.random() < 0.6:
+                media = {**base, "el": "video#v", "src": "v.mp4", "dur": 100.0}
+                watched = {"from_pos": 0.0, "pos": float(rng.randrange(10, 100))}
+                events += [
+                    {**media, "ts": t + timedelta(seconds=6), "t": "videoLoad", "pos": 0.0},
+                    {**media, "ts": t + timedelta(seconds=7), "t": "play", "pos": 0.0},
+                    {**media, **watched, "ts": t + timedelta(seconds=40), "t": "pause"},
+                ]
+            leave = {"eng": rng.randrange(1000, 90000), "depth": 50}
+            events.append({**base, **leave, "ts": t + timedelta(seconds=50), "t": "pageleave"})
+    rng.shuffle(events)
+    return events
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_incremental_runs_give_the_numbers_of_a_rebuild(db, sites, seed):
+    one, two = sites
+    rng = random.Random(seed)
+    await rollup.fold_new(db)
+    today = (await db.fetchval("SELECT now()")).date()
+    events = mixed_events(today, rng)
+    # Small batches in random order: late events split media sessions, bridge
+    # visits, bring keys of visitors already seen.
+    while events:
+        size = rng.randrange(1, 12)
+        batch, events = events[:size], events[size:]
+        await add_events(db, one, *batch)
+        await add_events(db, two, *batch[:2])
+        await rollup.fold_new(db)
+    incremental = await snapshot(db)
+    await forget_watermark(db)
+    await rollup.fold_new(db)
+    assert await snapshot(db) == incremental
+    day = await db.fetchrow(
+        "SELECT visitors, visits FROM rollup_days WHERE site_id = $1 AND day = $2",
+        one["id"],
+        today,
+    )
+    # Per visitor: 08:00 and 08:20 one visit, 09:10 and 09:39 another.
+    assert tuple(day) == (6, 12)
+
+
+async def test_a_visit_is_split_and_bridged_as_events_arrive(db, sites):
+    one, _ = sites
+    await rollup.fold_new(db)
+    today = (await db.fetchval("SELECT now()")).date()
+
+    async def visits_after(clock):
+        await add_events(db, one, {"ts": at(today, clock), "visitor": 42, "t": "pageview"})
+        await rollup.fold_new(db)
+        return await db.fetchval(
+            "SELECT visits FROM rollup_days WHERE site_id = $1 AND day = $2", one["id"], today
+        )
+
+    assert await visits_after("01:00") == 1
+    assert await visits_after("01:40") == 2  # a 40-minute gap
+    assert await visits_after("01:30") == 2  # 01:00 | 01:30 01:40
+    assert await visits_after("01:15") == 1  # bridged: every gap under 30 minutes
+    assert await visits_after("02:10") == 2  # exactly 30 minutes: a new visit
+
+
+async def test_running_twice_gives_identical_tables(db, sites):
+    one, _ = sites
+    await rollup.fold_new(db)
+    now = await db.fetchval("SELECT now()")
+    await add_events(db, one, *mixed_events(now.date(), random.Random(9)))
+    await rollup.fold_new(db)
+    once = await snapshot(db, with_state=True)
+    await rollup.fold_new(db)
+    assert await snapshot(db, with_state=True) == once
+
+
+async def test_closed_days_lose_their_state(db, sites):
+    one, _ = sites
+    await rollup.fold_new(db)
+    now = await db.fetchval("SELECT now()")
+    await add_events(db, one, *visit(now.date(), 3))
+    await rollup.fold_new(db)
+    assert await db.fetchval("SELECT count(*) FROM rollup_open_seen") > 0
+    # Ten days back was rebuilt by the first run: it keeps no state.
+    old = await db.fetchval(
+        "SELECT count(*) FROM rollup_open_seen WHERE day < $1", now.date() - timedelta(days=2)
+    )
+    assert old == 0
+    for table in ("rollup_open_days", *OPEN_STATE_TABLES):
+        await db.execute(f"UPDATE {table} SET day = day - 5")
+    await rollup.fold_new(db)
+    for table in ("rollup_open_days", *OPEN_STATE_TABLES):
+        assert await db.fetchval(f"SELECT count(*) FROM {table}") == 0
 
 
 async def test_aggregates_outlive_purged_raw_events(db, sites):
@@ -124,7 +329,7 @@ async def test_aggregates_outlive_purged_raw_events(db, sites):
     before = await snapshot(db)
     await db.execute("DELETE FROM events WHERE site_id = $1", one["id"])
     await forget_watermark(db)
-    await rollup.fold_new(db, sweep=True)
+    await rollup.fold_new(db)
     assert await snapshot(db) == before
 
 
