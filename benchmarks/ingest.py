@@ -62,6 +62,19 @@ class Result:
     drain_s: float | None = None
 
 
+def add_site(env: dict[str, str], name: str) -> str:
+    """`peil sites add NAME --domain bench.example`; returns the site key."""
+    added = subprocess.run(
+        [sys.executable, "-m", "collector", "sites", "add", name, "--domain", "bench.example"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=HERE.parent,
+    )
+    return added.stdout.splitlines()[0]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -245,24 +258,7 @@ def main() -> None:
         embedded = EmbeddedPostgres(data_dir / "postgres")
         embedded.start()
     try:
-        added = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "collector",
-                "sites",
-                "add",
-                "Bench",
-                "--domain",
-                "bench.example",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=HERE.parent,
-        )
-        site = added.stdout.splitlines()[0]
+        site = add_site(env, "Bench")
         url = env.get("PEIL_DATABASE_URL") or _with_database(
             embedded.start(), "peil"
         )  # already running: returns its URL

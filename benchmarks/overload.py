@@ -137,15 +137,7 @@ def main() -> None:
     url = _with_database(embedded.start(), "peil")
     server = None
     try:
-        added = subprocess.run(
-            [*PEIL, "sites", "add", "Load", "--domain", "bench.example"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=HERE.parent,
-        )
-        site = added.stdout.splitlines()[0]
+        site = bench.add_site(env, "Load")
         port = bench.free_port()
         server = subprocess.Popen(
             [*PEIL, "serve"],

@@ -150,6 +150,24 @@ async def running_app(settings: Settings, database_url: str) -> AsyncIterator[Ru
         await runner.cleanup()
 
 
+@asynccontextmanager
+async def database_refusing_connections(database_url, pg_admin_url):
+    """PostgreSQL up but refusing this database, its open connections cut."""
+    name = urlsplit(database_url).path.lstrip("/")
+    admin = await asyncpg.connect(pg_admin_url)
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+        yield
+    finally:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await admin.close()
+
+
 @pytest.fixture(scope="module")
 async def server(settings: Settings, database_url: str) -> AsyncIterator[RunningApp]:
     """A real aiohttp server of Peil's app on a loopback port, for the whole module."""

@@ -10,10 +10,8 @@ import asyncio
 import os
 import time
 import uuid
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import aiohttp
 import asyncpg
@@ -24,7 +22,7 @@ from collector.ingest import spool as spool_module
 from collector.ingest import writer as writer_module
 from collector.ingest.spool import Orphan, claim_orphans
 from collector.keys import METRICS, WRITER
-from tests.conftest import running_app
+from tests.conftest import database_refusing_connections, running_app
 from tests.ingest.client import body, new_id, post_no_flush
 from tests.ingest.spooling import spooled_writer, submit
 from tests.ingest.test_writer import lose_the_first_commit_answer, row
@@ -131,24 +129,6 @@ async def test_a_replay_cut_short_is_finished_once_by_the_next_process(
         assert writer.metrics.total("rows_replayed") == 0
     assert await stored_counts(database_url, ids) == (len(ids), len(ids))
     assert not (tmp_path / generation).exists()
-
-
-@asynccontextmanager
-async def database_refusing_connections(database_url, pg_admin_url):
-    """PostgreSQL up but refusing this database, its open connections cut."""
-    name = urlsplit(database_url).path.lstrip("/")
-    admin = await asyncpg.connect(pg_admin_url)
-    try:
-        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = $1 AND pid <> pg_backend_pid()",
-            name,
-        )
-        yield
-    finally:
-        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        await admin.close()
 
 
 async def healthz(app) -> tuple[int, dict]:
