@@ -16,7 +16,11 @@ record. After the commit, spool segments that are fully written are deleted.
 A batch that fails is handled by cause:
 - a day without partition: the partition is created and the batch retried;
 - PostgreSQL unreachable: the batch stays where it is (queue or file) and the
-  writer retries with backoff; the spool keeps growing meanwhile;
+  writer retries with backoff; the spool keeps growing meanwhile. A failure
+  may hide a COMMIT that happened (PostgreSQL crashed or the connection broke
+  after the commit, before its answer arrived), so before the generation's
+  records are written again, its seq in spool_progress is read back and the
+  records up to it are skipped: never written twice;
 - a row PostgreSQL refuses: the batch is split in halves (savepoints) until
   the poison row stands alone, and only that row is dropped and counted.
 """
@@ -59,11 +63,14 @@ REMEMBER_REPLAYED_S = 300
 
 
 async def copy_rows(conn: asyncpg.Connection, rows: list[bytes]) -> None:
-    # asyncpg reads a bytes `source` as a file path; an async iterable is sent as data.
-    async def data():
-        yield copy_data(rows)
-
-    await conn.copy_to_table("events", source=data(), columns=COLUMNS, format="binary")
+    # asyncpg reads a bytes `source` as a file path, so the data goes as a
+    # memoryview (a buffer, sent at once). Not as an async iterable: asyncpg
+    # (0.32) then waits for the socket to drain between chunks without any
+    # timeout, and a connection lost meanwhile (PostgreSQL crashed during a
+    # large COPY) left the writer hanging there for good.
+    await conn.copy_to_table(
+        "events", source=memoryview(copy_data(rows)), columns=COLUMNS, format="binary"
+    )
 
 
 @dataclass
@@ -109,6 +116,8 @@ class Writer:
         self.orphans = list(orphans or [])
         self.database_reachable = True
         self._next_seq = 1  # of this process's generation: the next record to write
+        # A write of this generation failed: read its committed seq before the next one.
+        self._recheck = False
         self._oldest_unwritten_us = 0
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -201,8 +210,22 @@ class Writer:
             if records:
                 return Batch(orphan.generation, records, orphan=orphan)
             await self._finish_orphan(orphan)
-        if len(self.queue):
-            return Batch(self.spool.generation, self.queue.take(BATCH_ROWS), from_queue=True)
+        if self._recheck:
+            committed = await committed_seq(self.pool, self.spool.generation)
+            self._recheck = False
+            if committed >= self._next_seq:
+                log.warning(
+                    "spool: a write that failed had committed after all; records up to %d"
+                    " are not written again",
+                    committed,
+                )
+                self._next_seq = committed + 1
+                self.spool.trim(committed)
+        while len(self.queue):
+            # Records before _next_seq are in PostgreSQL (see _recheck): skip them.
+            records = [r for r in self.queue.take(BATCH_ROWS) if r.seq >= self._next_seq]
+            if records:
+                return Batch(self.spool.generation, records, from_queue=True)
         if self.queue.spilled:
             records = await self.spool.read_back(self._next_seq, BATCH_ROWS)
             if records:
@@ -222,6 +245,12 @@ class Writer:
         # Records read from a file are simply read again; queued ones go back in front.
         if batch.from_queue:
             self.queue.put_back(batch.records)
+        # The write may have committed all the same, its answer lost: before the
+        # generation is written again, its seq in spool_progress is read back.
+        if batch.orphan is not None:
+            batch.orphan.committed_seq = None
+        else:
+            self._recheck = True
         self._oldest_unwritten_us = batch.records[0].received_us
 
     def _written(self, batch: Batch) -> None:

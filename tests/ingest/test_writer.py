@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 
 from collector.db.partitions import list_partitions
@@ -84,3 +85,42 @@ async def test_a_backlog_is_written_without_waiting_for_the_interval(writer, db,
         await asyncio.sleep(0.01)
     assert asyncio.get_running_loop().time() - started < 3 * FLUSH_INTERVAL_S
     await writer.stop()
+
+
+def lose_the_first_commit_answer(writer) -> list[int]:
+    """The first batch commits, but the writer sees the connection break (answer lost)."""
+    real, commits = writer._commit, []
+
+    async def commit_then_lose_answer(conn, batch):
+        await real(conn, batch)
+        commits.append(batch.records[-1].seq)
+        if len(commits) == 1:
+            raise asyncpg.ConnectionDoesNotExistError("connection lost after COMMIT")
+
+    writer._commit = commit_then_lose_answer
+    return commits
+
+
+@pytest.mark.parametrize("spilled", [False, True], ids=["queued", "read-back"])
+async def test_a_commit_whose_answer_was_lost_is_not_written_again(
+    database_url, tmp_path, db, site, spilled
+):
+    # PostgreSQL crashed (or the connection broke) after the COMMIT, before its
+    # answer: the batch is in, and retrying it blindly would store it twice.
+    now = datetime.now(UTC)
+    markers = [uuid.uuid4().hex for _ in range(2 * BATCH_ROWS)]
+    queue_max = 1 if spilled else 10 * BATCH_ROWS
+    async with spooled_writer(database_url, tmp_path, queue_max=queue_max) as writer:
+        commits = lose_the_first_commit_answer(writer)
+        await submit(writer, [row(site["id"], now, m) for m in markers])
+        assert writer.queue.spilled == spilled
+        with pytest.raises(asyncpg.ConnectionDoesNotExistError):
+            await writer.flush()
+        await writer.flush()
+    found = await db.fetchrow(
+        "SELECT count(*) AS n, count(DISTINCT client_id) AS d FROM events"
+        " WHERE client_id = ANY($1)",
+        markers,
+    )
+    assert (found["n"], found["d"]) == (len(markers), len(markers))
+    assert len(commits) == 2  # the lost one and the rest: the first batch was not sent again
