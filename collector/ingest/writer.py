@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 5000
 FLUSH_INTERVAL_S = 0.25
 MAX_BACKOFF_S = 5.0
+OUTAGE_LOG_EVERY_S = 60.0
 # A row PostgreSQL cannot take (bad value, constraint), as opposed to an outage.
 _ROW_REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 # Replayed ids are remembered (dedup.py) when received this recently: a
@@ -119,6 +120,7 @@ class Writer:
         # A write of this generation failed: read its committed seq before the next one.
         self._recheck = False
         self._oldest_unwritten_us = 0
+        self._outage_logged_at = 0.0
         self._task: asyncio.Task | None = None
         self._stopping = False
         # Held while a batch is out and not yet written, so flush() cannot
@@ -173,7 +175,7 @@ class Writer:
                 else:
                     await self.queue.wait(FLUSH_INTERVAL_S)
             elif backoff:
-                await asyncio.sleep(backoff)
+                await self._wait_reporting(backoff)
             async with self._busy:
                 batch = None
                 try:
@@ -182,23 +184,39 @@ class Writer:
                         await self._write(batch)
                         self._written(batch)
                     backoff = 0.0
+                    if not self.database_reachable:
+                        log.info("PostgreSQL reachable again; writing the spooled backlog")
                     self.database_reachable = True
                 except Exception as exc:  # unreachable, restarting, refusing connections...
                     if batch is not None:
                         self._give_back(batch)
-                    self.database_reachable = False
                     self.metrics.add("write_errors")
                     if self._stopping:
                         log.warning("shutdown: PostgreSQL unreachable; events stay in the spool")
                         return
                     backoff = min(MAX_BACKOFF_S, max(0.1, backoff * 2))
-                    log.warning(
-                        "cannot write to PostgreSQL (%s); events wait in the spool, retry in %.1fs",
-                        type(exc).__name__,
-                        backoff,
-                    )
+                    self._log_outage(exc)
+                    self.database_reachable = False
                 finally:
                     self._report()
+
+    async def _wait_reporting(self, seconds: float) -> None:
+        # Gauges stay current during a long backoff (/healthz, /metrics).
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, FLUSH_INTERVAL_S))
+            self._report()
+
+    def _log_outage(self, exc: Exception) -> None:
+        """One line when the outage starts, then one a minute: not one per retry."""
+        now = time.monotonic()
+        if self.database_reachable or now - self._outage_logged_at >= OUTAGE_LOG_EVERY_S:
+            self._outage_logged_at = now
+            log.warning(
+                "cannot write to PostgreSQL (%s); events wait in the spool (%d bytes)",
+                type(exc).__name__,
+                self.spool.bytes,
+            )
 
     async def _next_batch(self) -> Batch | None:
         while self.orphans:

@@ -167,6 +167,10 @@ async def test_events_accepted_during_an_outage_are_all_stored_once(
             status, health = await healthz(app)
             assert status == 200 and health["status"] == "degraded"
             assert health["spool_bytes"] > 0
+            # The age of the oldest unwritten event keeps growing while it waits.
+            await asyncio.sleep(1.0)
+            _, later = await healthz(app)
+            assert later["spool_oldest_age_s"] >= health["spool_oldest_age_s"] + 0.5
             assert writer.queue.spilled
             metrics = app.app[METRICS]
             assert metrics.total("database_unreachable") == 1
