@@ -18,6 +18,7 @@ from aiohttp.abc import AbstractAccessLogger
 from collector import health, tracker
 from collector.config import Settings
 from collector.db.connect import create_pool
+from collector.errors import PeilError
 from collector.ingest.dedup import RecentIds
 from collector.ingest.enrich.client_address import parse_address
 from collector.ingest.enrich.geoip import GeoIP
@@ -83,6 +84,13 @@ class AccessLogger(AbstractAccessLogger):
         )
 
 
+def spool_error(settings: Settings, exc: OSError) -> PeilError:
+    return PeilError(
+        f"Cannot use the spool directory {settings.spool_dir} ({exc.strerror}); check"
+        " PEIL_DATA_DIR and its permissions."
+    )
+
+
 def make_app(
     settings: Settings,
     database_url: str,
@@ -110,7 +118,10 @@ def make_app(
         pool = app[POOL]
         recent_ids = RecentIds()
         # Generations of processes that died; the writer replays them first.
-        orphans = claim_orphans(settings.spool_dir)
+        try:
+            orphans = claim_orphans(settings.spool_dir)
+        except OSError as exc:
+            raise spool_error(settings, exc) from None
         remember_replayed(orphans, recent_ids)
         queue = EventQueue(settings.queue_max, wake_at=BATCH_ROWS)
         spool = Spool(
@@ -136,7 +147,10 @@ def make_app(
         app[METRICS].set("queue_capacity", settings.queue_max)
         app[METRICS].set("spool_capacity_bytes", spool.max_bytes)
         app[INGEST] = state
-        spool.open()
+        try:
+            spool.open()
+        except OSError as exc:
+            raise spool_error(settings, exc) from None
         app[WRITER] = Writer(pool, spool, queue, app[METRICS], orphans)
         app[WRITER].start()
         refreshers = [

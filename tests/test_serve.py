@@ -150,3 +150,21 @@ def test_port_in_use_is_one_sentence(env):
         f"peil: Cannot listen on 127.0.0.1:{port} (Address already in use); stop what uses it"
         " or choose another --port."
     )
+
+
+def test_an_unusable_spool_directory_is_one_sentence(env, tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "spool").write_text("a file where the spool directory should be")
+    done = subprocess.run(
+        [sys.executable, "-m", "collector", "serve", "--port", str(free_port())],
+        env={**env, "PEIL_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"peil: Cannot use the spool directory {data_dir / 'spool'} (Not a directory); check"
+        " PEIL_DATA_DIR and its permissions."
+    )
