@@ -170,3 +170,42 @@ def summarize(events: Iterable[MediaEvent]) -> dict[tuple[str, str], MediaDay]:
     for media, seen in viewers.items():
         days[media].viewers = len(seen)
     return days
+
+
+def summarize_one(events: Iterable[tuple]) -> MediaDay:
+    """The summary of one visitor's events for one media, as summarize() gives
+    it for that (el, src), from plain (type, pos, from_pos, to_pos, dur)
+    tuples in time order: the rollup's fast path (no event objects)."""
+    day = MediaDay()
+    current: Session | None = None
+    for type_, pos, from_pos, to_pos, dur in events:
+        if type_ == ERROR:
+            day.errors += 1
+            continue
+        if type_ == LOAD:
+            day.loads += 1
+        elif type_ == SEEK:
+            day.seeks += 1
+        elif type_ == REWIND:
+            day.rewinds += 1
+        if current is None or type_ == LOAD:
+            if current is not None and current.played:
+                add_play(day, current)
+            current = Session()
+        current.loaded |= type_ == LOAD
+        current.played |= type_ == PLAY
+        current.ended |= type_ == ENDED
+        if dur is not None and dur > 0:
+            current.dur = max(current.dur or 0.0, dur)
+        if type_ in _ENDS_AT_POS:
+            start, end = from_pos, pos
+        elif type_ in _ENDS_AT_TO:
+            start, end = from_pos, to_pos
+        else:
+            continue
+        if start is not None and end is not None and end > start:
+            current.segments.append((start, end))
+    if current is not None and current.played:
+        add_play(day, current)
+    day.viewers = int(day.plays > 0)
+    return day

@@ -11,8 +11,8 @@ A fold reads the rows in the temp table `rollup_input` (filled by
 - visits are merged into `rollup_open_visits` (a visit is an interval whose
   inner gaps are all under 30 minutes) and the day's visits, bounces and
   seconds change by the difference;
-- media: the events of each (visitor, el, src) touched are kept in
-  `rollup_open_media`, summarized again with the new ones, and the day's
+- media: the events of each (visitor, el, src) touched are kept (packed)
+  in `rollup_open_media`, summarized again with the new ones, and the day's
   media rows change by the difference.
 
 The caller (collector/jobs/rollup.py) runs a whole fold in one REPEATABLE
@@ -24,14 +24,16 @@ incrementally folded one hold the same numbers.
 
 from __future__ import annotations
 
+import struct
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from collector.ingest.codes import EVENT_TYPES
-from collector.store.media_plays import ERROR, MEDIA_CODES, RETENTION_POINTS, MediaEvent, summarize
+from collector.store.media_plays import ERROR, MEDIA_CODES, RETENTION_POINTS, summarize_one
 
 ROLLUP_TABLES = (
     "rollup_days",
@@ -125,19 +127,24 @@ async def prepare_fold(conn: asyncpg.Connection) -> None:
     )
 
 
-async def current_snapshot(conn: asyncpg.Connection) -> str:
-    """The transaction's snapshot (in REPEATABLE READ: the one every read sees)."""
-    return await conn.fetchval("SELECT pg_current_snapshot()::text")
+async def has_new_rows(conn: asyncpg.Connection, xmin: str, previous: str) -> bool:
+    """Whether this transaction sees a row that the snapshot `previous` did not."""
+    return await conn.fetchval(
+        """SELECT EXISTS (SELECT FROM events
+                          WHERE rollup_xact >= $1::text::xid8
+                            AND NOT pg_visible_in_snapshot(rollup_xact, $2::text::pg_snapshot))""",
+        xmin,
+        previous,
+    )
 
 
-async def load_new_rows(conn: asyncpg.Connection, previous: str) -> None:
+async def load_new_rows(conn: asyncpg.Connection, xmin: str, previous: str) -> None:
     """Into rollup_input: the rows this transaction sees and `previous` did not.
 
     Their inserting transaction id (events.rollup_xact) is at least the
     previous snapshot's xmin: that bounds the index scan; the visibility test
     does the rest.
     """
-    xmin = await conn.fetchval("SELECT pg_snapshot_xmin($1::text::pg_snapshot)::text", previous)
     await conn.execute(
         f"""INSERT INTO rollup_input
             SELECT {INPUT_COLUMNS} FROM events e JOIN sites s ON s.id = e.site_id
@@ -231,8 +238,15 @@ async def close_days(conn: asyncpg.Connection, before: date, batch_rows: int) ->
     (a closed day's leftover state is never read as the state of an open day).
     The number of state rows deleted."""
     await conn.execute("DELETE FROM rollup_open_days WHERE day < $1", before)
+    # Mostly nothing to close: the first day of each table (its index leads
+    # with the day) says so in a few page reads, whatever its size.
+    oldest = await conn.fetchrow(
+        "SELECT " + ", ".join(f"(SELECT min(day) FROM {t}) AS {t}" for t in OPEN_STATE_TABLES)
+    )
     deleted = 0
     for table in OPEN_STATE_TABLES:
+        if oldest[table] is None or oldest[table] >= before:
+            continue
         status = await conn.execute(
             f"""DELETE FROM {table} WHERE ctid = ANY(ARRAY(
                     SELECT ctid FROM {table} WHERE day < $1 LIMIT $2))""",
@@ -370,17 +384,22 @@ async def _fold_types(conn: asyncpg.Connection) -> None:
 
 
 async def _fold_keys(conn: asyncpg.Connection) -> None:
-    keys = ", ".join(
-        f"({code}::smallint, '{name}', {expr})"
-        for code, (name, expr) in enumerate(DIMENSIONS.items(), start=1)
+    # One grouping set per dimension: the (visitor, dimension, key) pairs come
+    # out of one pass over the input, each set with only its own key not NULL.
+    exprs = list(DIMENSIONS.values())
+    code = " ".join(f"WHEN GROUPING({e}) = 0 THEN {n}" for n, e in enumerate(exprs, start=1))
+    name = " ".join(
+        f"WHEN GROUPING({e}) = 0 THEN '{d}'" for d, e in zip(DIMENSIONS, exprs, strict=True)
     )
+    sets = ", ".join(f"({e})" for e in exprs)
     await conn.execute(
         f"""
         WITH pairs AS MATERIALIZED (
-            SELECT i.site_id, i.day, d.code, d.dim, d.key, i.visitor, count(*) AS pageviews
-            FROM rollup_input i CROSS JOIN LATERAL (VALUES {keys}) AS d (code, dim, key)
-            WHERE i.type = $1
-            GROUP BY i.site_id, i.day, d.code, d.dim, d.key, i.visitor
+            SELECT site_id, day, (CASE {code} END)::smallint AS code, CASE {name} END AS dim,
+                   coalesce({", ".join(exprs)}) AS key, visitor, count(*) AS pageviews
+            FROM rollup_input
+            WHERE type = $1
+            GROUP BY site_id, day, visitor, GROUPING SETS ({sets})
         ), counted AS (
             SELECT site_id, day, code, dim, key, hashtextextended(key, 0) AS key_hash,
                    sum(pageviews)::bigint AS pageviews
@@ -433,18 +452,43 @@ async def _fold_clicks(conn: asyncpg.Connection) -> None:
 # --- media ------------------------------------------------------------------
 
 _MEDIA_ROWS = "el IS NOT NULL AND (type = ANY($1::smallint[]) OR type = $2)"
-_EVENT_FIELDS = ("ts", "seq", "type", "pos", "from_pos", "to_pos", "dur")
+# One event in rollup_open_media.events (see migration 0006).
+_EVENT = struct.Struct("<qhhBffff")
+_COVERAGE = struct.Struct(f"<{RETENTION_POINTS}i")
+_TIME_ORDER = itemgetter(0, 1)  # ts, seq
 _STATE_COLUMNS = (
     "day",
     "site_id",
     "visitor",
     "el",
     "src",
-    *_EVENT_FIELDS,
+    "events",
     *MEDIA_COUNTS,
     "watch_us",
     "coverage",
 )
+
+
+def _pack(events: list[tuple]) -> bytes:
+    """(ts_us, seq, type, pos, from_pos, to_pos, dur) tuples -> packed events."""
+    out = bytearray()
+    pack = _EVENT.pack
+    for ts, seq, type_, pos, frm, to, dur in events:
+        mask = (pos is None) | (frm is None) << 1 | (to is None) << 2 | (dur is None) << 3
+        out += pack(ts, seq, type_, mask, pos or 0.0, frm or 0.0, to or 0.0, dur or 0.0)
+    return bytes(out)
+
+
+def _unpack(packed: bytes) -> list[tuple]:
+    out = []
+    for ts, seq, type_, mask, pos, frm, to, dur in _EVENT.iter_unpack(packed):
+        if mask:
+            pos = None if mask & 1 else pos
+            frm = None if mask & 2 else frm
+            to = None if mask & 4 else to
+            dur = None if mask & 8 else dur
+        out.append((ts, seq, type_, pos, frm, to, dur))
+    return out
 
 
 async def _fold_media(conn: asyncpg.Connection) -> None:
@@ -452,7 +496,8 @@ async def _fold_media(conn: asyncpg.Connection) -> None:
     again; rollup_day_media changes by new minus old summary."""
     media = (list(MEDIA_CODES), ERROR)
     new = await conn.fetch(
-        f"""SELECT day, site_id, visitor, el, coalesce(src, '') AS src, ts, seq, type, pos,
+        f"""SELECT day, site_id, visitor, el, coalesce(src, '') AS src,
+                   (extract(epoch FROM ts) * 1000000)::bigint AS ts, seq, type, pos,
                    from_pos, to_pos, dur
             FROM rollup_input WHERE {_MEDIA_ROWS}""",
         *media,
@@ -471,36 +516,32 @@ async def _fold_media(conn: asyncpg.Connection) -> None:
     for r in old:
         key = (r["day"], r["site_id"], r["visitor"], r["el"], r["src"])
         before[key] = r
-        events[key].extend(zip(*(r[f] for f in _EVENT_FIELDS), strict=True))
-    for r in new:
-        key = (r["day"], r["site_id"], r["visitor"], r["el"], r["src"])
-        events[key].append(tuple(r[f] for f in _EVENT_FIELDS))
+        events[key] = _unpack(r["events"])
+    for day, site_id, visitor, el, src, *event in new:
+        events[(day, site_id, visitor, el, src)].append(tuple(event))
 
     state = []
     deltas: dict[tuple, list] = {}
+    zero = [0] * RETENTION_POINTS
     for key, evs in events.items():
         day, site_id, visitor, el, src = key
-        evs.sort(key=lambda e: (e[0], e[1]))
-        summary = summarize(
-            MediaEvent(visitor, el, src, type_, pos, frm, to, dur)
-            for _, _, type_, pos, frm, to, dur in evs
-        )[(el, src)]
+        evs.sort(key=_TIME_ORDER)
+        summary = summarize_one(e[2:] for e in evs)
         counts = [getattr(summary, name) for name in MEDIA_COUNTS]
         watch_us = round(summary.watch_seconds * 1_000_000)
-        coverage = list(summary.coverage)
-        state.append(
-            (*key, *(list(col) for col in zip(*evs, strict=True)), *counts, watch_us, coverage)
-        )
+        coverage = summary.coverage
+        state.append((*key, _pack(evs), *counts, watch_us, _COVERAGE.pack(*coverage)))
         delta = deltas.setdefault(
             (site_id, day, el, src), [0] * len(MEDIA_COUNTS) + [0, [0] * RETENTION_POINTS]
         )
         prev = before.get(key)
+        prev_coverage = _COVERAGE.unpack(prev["coverage"]) if prev else zero
         for i, name in enumerate(MEDIA_COUNTS):
             delta[i] += counts[i] - (prev[name] if prev else 0)
         delta[-2] += watch_us - (prev["watch_us"] if prev else 0)
+        total = delta[-1]
         for i in range(RETENTION_POINTS):
-            delta[-1][i] += coverage[i] - (prev["coverage"][i] if prev else 0)
-
+            total[i] += coverage[i] - prev_coverage[i]
     await conn.copy_records_to_table("rollup_open_media", records=state, columns=_STATE_COLUMNS)
     await conn.copy_records_to_table(
         "rollup_media_delta",

@@ -125,3 +125,24 @@ def test_a_point_is_covered_only_inside_a_watched_range():
 def test_media_event_carries_the_row_in_column_order():
     event = MediaEvent(1, "video#a", "a.mp4", 22, 30.0, 0.0, None, 100.0)
     assert (event.from_pos, event.pos, event.dur) == (0.0, 30.0, 100.0)
+
+
+def test_the_rollup_fast_path_summarizes_like_summarize():
+    import random
+
+    from collector.store.media_plays import EVENT_TYPES, summarize, summarize_one
+
+    rng = random.Random(5)
+    types = [EVENT_TYPES[t] for t in ("videoLoad", "play", "pause", "seek", "rewind", "ended")]
+    types += [EVENT_TYPES["videoUnload"], EVENT_TYPES["error"]]
+
+    def value():
+        return rng.choice([None, 0.0, rng.random() * 120, -3.0, 200.0])
+
+    for _ in range(500):
+        events = [
+            (rng.choice(types), value(), value(), value(), rng.choice([None, 0.0, 100.0, 130.5]))
+            for _ in range(rng.randrange(1, 25))
+        ]
+        expected = summarize(MediaEvent(1, "v", "s", *e) for e in events)[("v", "s")]
+        assert summarize_one(events) == expected

@@ -341,3 +341,48 @@ async def test_the_job_function_runs_on_a_pool(database_url, db, sites):
         await pool.close()
     assert await db.fetchval("SELECT count(*) FROM rollup_days") == 6
     assert await db.fetchval("SELECT watermark > now() - interval '1 minute' FROM rollup_state")
+
+
+async def test_working_state_is_unlogged_and_a_state_lost_in_a_crash_rebuilds_the_day(db, sites):
+    """PostgreSQL empties unlogged tables when it recovers from a crash: the
+    next row for an open day then rebuilds it from its raw rows, exactly."""
+    one, _ = sites
+    persistence = await db.fetch(
+        "SELECT relname, relpersistence::text FROM pg_class WHERE relname = ANY($1::text[])",
+        ["rollup_open_days", *OPEN_STATE_TABLES],
+    )
+    assert {r["relpersistence"] for r in persistence} == {"u"}
+    assert len(persistence) == 1 + len(OPEN_STATE_TABLES)
+    await rollup.fold_new(db)
+    now = await db.fetchval("SELECT now()")
+    events = mixed_events(now.date(), random.Random(4))
+    await add_events(db, one, *events[:40])
+    await rollup.fold_new(db)  # today is open, with state
+    await add_events(db, one, *events[40:60])
+    await rollup.fold_new(db)
+    # The crash: the aggregates and the snapshot survive, the state is gone.
+    await db.execute(f"TRUNCATE rollup_open_days, {', '.join(OPEN_STATE_TABLES)}")
+    assert (await rollup.fold_new(db)).folded == []  # nothing new: nothing to rebuild yet
+    await add_events(db, one, *events[60:])
+    report = await rollup.fold_new(db)
+    assert report.rebuilt == [(one["id"], now.date())]
+    after = await snapshot(db, with_state=True)
+    await forget_watermark(db)
+    await rollup.fold_new(db)
+    assert await snapshot(db, with_state=True) == after
+
+
+async def test_an_idle_run_makes_no_temp_table_and_still_moves_on(db, sites, monkeypatch):
+    await rollup.fold_new(db)
+    now = await db.fetchval("SELECT now()")
+    await add_events(db, sites[0], {"ts": now, "visitor": 5, "t": "pageview"})
+    await rollup.fold_new(db)
+    before = await db.fetchrow("SELECT snapshot::text, watermark FROM rollup_state")
+
+    async def no_temp_tables(conn):
+        raise AssertionError("an idle run made its temp tables")
+
+    monkeypatch.setattr(rollup.store, "prepare_fold", no_temp_tables)
+    assert (await rollup.fold_new(db)).events == 0
+    after = await db.fetchrow("SELECT snapshot::text, watermark FROM rollup_state")
+    assert after["watermark"] > before["watermark"]
