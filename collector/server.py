@@ -1,9 +1,11 @@
-"""Running `peil serve`: one process, or N worker processes sharing the port.
+"""Running `peil serve`: one process, or N worker processes sharing the port,
+plus one process for the scheduled jobs.
 
 With --workers N every worker binds the same address with SO_REUSEPORT, so
 the kernel spreads connections over them; each has its own event loop, pool
 and writer, and writes its metrics into its row of a shared map. The parent
-only starts, watches and stops them. Scheduled jobs run in worker 0 only.
+only starts, watches and stops them. Scheduled jobs (rollup, upkeep, purge)
+run in a niced process of their own, started and stopped with the server.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from aiohttp import web
 
 from collector.app import AccessLogger, make_app
 from collector.config import Settings
+from collector.db.connect import create_pool
 from collector.errors import PeilError
+from collector.jobs.scheduler import Scheduler, standard_jobs
 from collector.logs import configure_logging
 from collector.metrics import Metrics, create_shared_file
 
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 WORKER_START_TIMEOUT_S = 60
 WORKER_STOP_TIMEOUT_S = 40  # longer than the connections' and the writer's deadlines
 SHUTDOWN_TIMEOUT_S = 10  # open connections get this long to finish
+JOBS_NICENESS = 10
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -68,10 +73,58 @@ def check_port_free(host: str, port: int) -> None:
 def serve(settings: Settings, database_url: str, workers: int) -> None:
     """Serve until SIGINT or SIGTERM; return after everything has drained."""
     check_port_free(settings.host, settings.port)
-    if workers == 1:
-        run_on_uvloop(serve_process(settings, database_url))
-    else:
-        _serve_many(settings, database_url, workers)
+    jobs = multiprocessing.get_context("spawn").Process(
+        target=_jobs_main, args=(settings, database_url), name="peil-jobs"
+    )
+    jobs.start()
+    try:
+        if workers == 1:
+            run_on_uvloop(serve_process(settings, database_url, run_jobs=False))
+        else:
+            _serve_many(settings, database_url, workers, jobs)
+    finally:
+        _stop_process(jobs)
+
+
+def _jobs_main(settings: Settings, database_url: str) -> None:
+    """The scheduled jobs (rollup, partition upkeep, purge) in a process of their own.
+
+    Not in a worker: the rollup's Python steps would hold up that worker's
+    event loop, and its requests with it. Niced, so that under load the
+    collector's answers come first and the rollup catches up after.
+    """
+    configure_logging(settings.log_level)
+    with suppress(OSError):
+        os.nice(JOBS_NICENESS)
+    run_on_uvloop(run_jobs(settings, database_url))
+
+
+async def run_jobs(settings: Settings, database_url: str) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        pool = await create_pool(database_url, min_size=1, max_size=3)
+    except PeilError as exc:
+        log.error("scheduled jobs not started: %s", exc)
+        return
+    scheduler = Scheduler(pool, standard_jobs(settings))
+    scheduler.start()
+    try:
+        await stop.wait()
+    finally:
+        await scheduler.stop()
+        await pool.close()
+
+
+def _stop_process(process: multiprocessing.process.BaseProcess) -> None:
+    if process.is_alive():
+        with suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGTERM)
+    process.join(WORKER_STOP_TIMEOUT_S)
+    if process.is_alive():
+        process.kill()
 
 
 async def serve_process(
@@ -138,7 +191,7 @@ def _worker_main(
             settings,
             database_url,
             reuse_port=True,
-            run_jobs=index == 0,
+            run_jobs=False,
             metrics=metrics,
             spool_share=workers,
             ready=ready,
@@ -146,7 +199,9 @@ def _worker_main(
     )
 
 
-def _serve_many(settings: Settings, database_url: str, workers: int) -> None:
+def _serve_many(
+    settings: Settings, database_url: str, workers: int, jobs: multiprocessing.process.BaseProcess
+) -> None:
     # spawn, not fork: each worker starts clean, with no inherited event loop,
     # locks or database handles of the parent.
     context = multiprocessing.get_context("spawn")
@@ -180,7 +235,7 @@ def _serve_many(settings: Settings, database_url: str, workers: int) -> None:
             if status == "error":
                 raise PeilError(detail)
         log.info("listening on http://%s:%d with %d workers", settings.host, settings.port, workers)
-        while not stopping and all(p.is_alive() for p in processes):
+        while not stopping and all(p.is_alive() for p in [*processes, jobs]):
             time.sleep(0.5)
         if not stopping:
             raise PeilError("A worker process died; stopping the others.")

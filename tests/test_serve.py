@@ -168,3 +168,58 @@ def test_an_unusable_spool_directory_is_one_sentence(env, tmp_path):
         f"peil: Cannot use the spool directory {data_dir / 'spool'} (Not a directory); check"
         " PEIL_DATA_DIR and its permissions."
     )
+
+
+def peil_children(serve: subprocess.Popen) -> list[psutil.Process]:
+    return [
+        child
+        for child in psutil.Process(serve.pid).children(recursive=True)
+        if child.name() != "postgres" and "resource_tracker" not in " ".join(child.cmdline())
+    ]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_scheduled_jobs_run_in_their_own_process_and_stop_with_serve(env, db_rows, workers):
+    port = free_port()
+    serve = start_serve(
+        {**env, "PEIL_PORT": str(port), "PEIL_RATE_LIMIT": "0"}, "--workers", workers
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", serve)
+        children = peil_children(serve)
+        # The jobs process, plus the workers when there are several.
+        assert len(children) == (1 if workers == "1" else 3)
+        deadline = time.monotonic() + 20  # the jobs process nices itself once started
+        while not any(child.nice() > 0 for child in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert any(child.nice() > 0 for child in children), "the jobs process is niced"
+        added = peil("sites", "add", f"Jobs {workers}", "--domain", "jobs.nl", env=env)
+        key = added.stdout.splitlines()[0]
+        time.sleep(1.5)  # the workers' site registry refreshes every second
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/events",
+            data=json.dumps(
+                {"site": key, "url": "https://jobs.nl/", "events": [{"t": "pageview"}]}
+            ).encode(),
+            headers={
+                "Origin": "https://jobs.nl",
+                "User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"
+                " AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            },
+        )
+        assert urllib.request.urlopen(request, timeout=5).status == 202
+        # The rollup job folds it within its interval.
+        deadline = time.monotonic() + 30
+        folded: list[tuple] = []
+        while not folded and time.monotonic() < deadline:
+            folded = db_rows(
+                "SELECT d.pageviews FROM rollup_days d JOIN sites s ON s.id = d.site_id"
+                " WHERE s.key = $1",
+                key,
+            )
+            time.sleep(0.3)
+        assert folded == [(1,)]
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(60) == 0
+    assert not any(psutil.pid_exists(child.pid) for child in children)
