@@ -125,11 +125,12 @@ def run_wrk(port: int, site: str, batch: int, args: argparse.Namespace) -> Load:
 
 
 def worker_rss_mb(process: subprocess.Popen) -> float:
-    """Largest RSS among the server's worker processes (or the server itself)."""
+    """Largest RSS among the server's processes (workers, jobs, the server itself)."""
     parent = psutil.Process(process.pid)
     workers = [c for c in parent.children(recursive=True) if "postgres" not in c.name()]
     workers = [w for w in workers if "resource_tracker" not in " ".join(w.cmdline())]
-    return max(p.memory_info().rss for p in (workers or [parent])) / 2**20
+    # The parent serves when there is one worker; its children are then the jobs process.
+    return max(p.memory_info().rss for p in [parent, *workers]) / 2**20
 
 
 def stop(process: subprocess.Popen) -> None:
