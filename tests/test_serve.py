@@ -138,13 +138,7 @@ def test_port_in_use_is_one_sentence(env):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "collector", "serve", "--port", str(port)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = peil("serve", "--port", str(port), env=env)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == (
         f"peil: Cannot listen on 127.0.0.1:{port} (Address already in use); stop what uses it"
@@ -156,13 +150,7 @@ def test_an_unusable_spool_directory_is_one_sentence(env, tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     (data_dir / "spool").write_text("a file where the spool directory should be")
-    done = subprocess.run(
-        [sys.executable, "-m", "collector", "serve", "--port", str(free_port())],
-        env={**env, "PEIL_DATA_DIR": str(data_dir)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = peil("serve", "--port", str(free_port()), env={**env, "PEIL_DATA_DIR": str(data_dir)})
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == (
         f"peil: Cannot use the spool directory {data_dir / 'spool'} (Not a directory); check"
