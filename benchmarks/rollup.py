@@ -14,6 +14,7 @@ answer equal to the rows inserted (nothing lost, nothing twice).
 
 Uses the embedded PostgreSQL in a fresh temporary data dir unless
 PEIL_DATABASE_URL is set (then a new database on that server, dropped after).
+Where a run's time goes, without load: benchmarks/rollup_steps.py.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -113,41 +115,54 @@ def templates(site_id: int, rng: random.Random) -> list[tuple]:
     return out
 
 
-class Inserter:
-    """COPY at `rate` rows/s; remembers when each batch was committed."""
+class Rows:
+    """The benchmark's rows: the templates in turn, each with `ts` = the moment
+    of its batch (1 % of them up to ten minutes back) and a visitor hash that
+    changes every LIFETIME_S seconds."""
 
-    def __init__(self, url: str, site_id: int, rate: int) -> None:
-        self.url, self.site_id, self.rate = url, site_id, rate
-        self.commits: list[float] = []  # monotonic commit times
-        self.totals: list[int] = []  # rows committed up to and including that batch
-        self.rows = 0
+    def __init__(self, site_id: int) -> None:
         rng = random.Random(7)
         self.templates = templates(site_id, rng)
         self.offsets = [
             timedelta(minutes=10 * rng.random()) if rng.random() < 0.01 else timedelta(0)
             for _ in range(TEMPLATES)
         ]
+        self.at = 0
+
+    def batch(self, n: int) -> list[tuple]:
+        now = datetime.now(UTC)
+        epoch = int(now.timestamp())
+        batch = []
+        for _ in range(n):
+            v, *rest = self.templates[self.at]
+            generation = (epoch + v * 7) // LIFETIME_S
+            visitor = hash((v, generation)) & 0x7FFF_FFFF_FFFF_FFFF
+            batch.append((now - self.offsets[self.at], visitor, *rest))
+            self.at = (self.at + 1) % TEMPLATES
+        return batch
+
+
+class Inserter:
+    """COPY at `rate` rows/s; remembers when each batch was committed."""
+
+    def __init__(self, url: str, site_id: int, rate: int) -> None:
+        self.url, self.rate = url, rate
+        self.commits: list[float] = []  # monotonic commit times
+        self.totals: list[int] = []  # rows committed up to and including that batch
+        self.rows = 0
+        self.source = Rows(site_id)
         self.stop = asyncio.Event()
 
     async def run(self) -> None:
         conn = await asyncpg.connect(self.url)
         started = time.monotonic()
-        at = 0
         try:
             while not self.stop.is_set():
                 due = int((time.monotonic() - started) * self.rate) - self.rows
                 if due <= 0:
                     await asyncio.sleep(0.1)
                     continue
-                now = datetime.now(UTC)
-                epoch = int(now.timestamp())
-                batch = []
-                for _ in range(min(due, 20_000)):
-                    v, *rest = self.templates[at]
-                    generation = (epoch + v * 7) // LIFETIME_S
-                    visitor = hash((v, generation)) & 0x7FFF_FFFF_FFFF_FFFF
-                    batch.append((now - self.offsets[at], visitor, *rest))
-                    at = (at + 1) % TEMPLATES
+                batch = self.source.batch(min(due, 20_000))
                 await conn.copy_records_to_table("events", records=batch, columns=COLUMNS)
                 self.rows += len(batch)
                 self.commits.append(time.monotonic())
@@ -168,8 +183,8 @@ async def folded_total(conn: asyncpg.Connection, site_id: int, day) -> int:
     return sum(answer["events"].values())
 
 
-async def main(args: argparse.Namespace, url: str) -> None:
-    conn = await asyncpg.connect(url, command_timeout=3600)
+async def new_site(conn: asyncpg.Connection) -> int:
+    """Schema, one site, and partitions for today and tomorrow; the site's id."""
     await apply_migrations(conn)
     site_id = await conn.fetchval(
         "INSERT INTO sites (key, name, domains) VALUES ($1, 'bench', '{bench.example}')"
@@ -178,6 +193,13 @@ async def main(args: argparse.Namespace, url: str) -> None:
     )
     today = datetime.now(UTC).date()
     await ensure_partitions(conn, today, today + timedelta(days=1))
+    return site_id
+
+
+async def main(args: argparse.Namespace, url: str) -> None:
+    conn = await asyncpg.connect(url, command_timeout=3600)
+    site_id = await new_site(conn)
+    today = datetime.now(UTC).date()
     midnight = datetime.combine(today, datetime.min.time(), UTC)
     if args.prefill:
         started = time.perf_counter()
@@ -256,18 +278,36 @@ async def main(args: argparse.Namespace, url: str) -> None:
 
 
 def run() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=int, default=TARGET_RATE)
-    parser.add_argument("--duration", type=float, default=90)
-    parser.add_argument("--prefill", type=int, default=1_000_000)
-    parser.add_argument("--interval", type=float, default=rollup.INTERVAL_S)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rate", type=int, default=TARGET_RATE, help="rows/s COPYed (%(default)s)")
+    parser.add_argument("--duration", type=float, default=90, help="seconds of load (%(default)s)")
+    parser.add_argument(
+        "--prefill", type=int, default=1_000_000, help="rows in today before (%(default)s)"
+    )
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=rollup.INTERVAL_S,
+        help="seconds between the end of a run and the next (%(default)s, as `peil serve`)",
+    )
     args = parser.parse_args()
+    with bench_database("peil_bench_rollup") as url:
+        asyncio.run(main(args, url))
+
+
+@contextlib.contextmanager
+def bench_database(prefix: str) -> Iterator[str]:
+    """The URL of an empty database: a new one named PREFIX_<random> on the
+    server of PEIL_DATABASE_URL (dropped after) when it is set, else one on
+    an embedded PostgreSQL in a fresh temporary data dir (removed after)."""
     url = os.environ.get("PEIL_DATABASE_URL")
     if url:
-        name = f"peil_bench_rollup_{secrets.token_hex(3)}"
+        name = f"{prefix}_{secrets.token_hex(3)}"
         asyncio.run(_admin(url, f'CREATE DATABASE "{name}"'))
         try:
-            asyncio.run(main(args, _with_database(url, name)))
+            yield _with_database(url, name)
         finally:
             asyncio.run(_admin(url, f'DROP DATABASE "{name}" WITH (FORCE)'))
         return
@@ -276,7 +316,7 @@ def run() -> None:
         admin = server.start()
         try:
             asyncio.run(_admin(admin, 'CREATE DATABASE "bench"'))
-            asyncio.run(main(args, _with_database(admin, "bench")))
+            yield _with_database(admin, "bench")
         finally:
             server.stop()
 
