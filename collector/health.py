@@ -21,6 +21,7 @@ async def healthz(request: web.Request) -> web.Response:
     events to a collector that stores them durably.
     """
     metrics = request.app[METRICS]
+    request.app[WRITER].report()
     spool = request.app[WRITER].spool
     body = {
         "status": "ok",
@@ -44,6 +45,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    request.app[WRITER].report()
     return web.Response(
         body=request.app[METRICS].render().encode(),
         headers={

@@ -198,14 +198,14 @@ class Writer:
                     self._log_outage(exc)
                     self.database_reachable = False
                 finally:
-                    self._report()
+                    self.report()
 
     async def _wait_reporting(self, seconds: float) -> None:
         # Gauges stay current during a long backoff (/healthz, /metrics).
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             await asyncio.sleep(min(left, FLUSH_INTERVAL_S))
-            self._report()
+            self.report()
 
     def _log_outage(self, exc: Exception) -> None:
         """One line when the outage starts, then one a minute: not one per retry."""
@@ -281,13 +281,17 @@ class Writer:
             self.spool.trim(last.seq)
         self._oldest_unwritten_us = last.received_us if self.has_work() else 0
 
-    def _report(self) -> None:
+    def report(self) -> None:
+        """Refresh this process's gauges (each turn of the loop, and at every scrape)."""
         oldest = self._oldest_unwritten_us
         if len(self.queue) and not self.orphans:
             oldest = self.queue.head_received_us()
         age = (time.time_ns() // 1000 - oldest) / 1e6 if oldest else 0.0
         self.metrics.set("spool_oldest_age_s", max(age, 0.0))
         self.metrics.set("spool_bytes", self.spool.bytes)
+        self.metrics.set("spool_writes", self.spool.writes)
+        self.metrics.set("spool_write_seconds", self.spool.write_seconds)
+        self.metrics.set("spool_records", self.spool.written_records)
         self.metrics.set("queue_depth", len(self.queue))
         self.metrics.set("database_unreachable", 0 if self.database_reachable else 1)
 

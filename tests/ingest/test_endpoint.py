@@ -285,6 +285,13 @@ async def test_metrics_count_accepted_and_dropped(server, site):
     assert values["peil_rows_written_total"] >= 7
     assert values['peil_batch_seconds_bucket{le="+Inf"}'] == values["peil_batch_seconds_count"]
     assert "peil_queue_depth" in values
+    # Accepted requests went through the spool (one record each, several per group write);
+    # 202s without a record are bots and requests whose events were all dropped.
+    assert 1 <= values["peil_spool_writes_total"] <= values["peil_spool_records_total"]
+    assert values["peil_spool_records_total"] <= values['peil_requests_total{status="202"}']
+    assert values["peil_spool_records_total"] <= values["peil_events_accepted_total"]
+    assert values["peil_spool_write_seconds_total"] > 0
+    assert values["peil_degraded"] == 0
 
 
 async def test_rate_limit_answers_429(settings, database_url, site):
