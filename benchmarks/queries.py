@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -298,12 +299,21 @@ def run() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
+    with bench_database("peil_bench_queries") as url:
+        asyncio.run(main(args, url))
+
+
+@contextlib.contextmanager
+def bench_database(prefix: str) -> Iterator[str]:
+    """The URL of an empty database: a new one named PREFIX_<random> on the
+    server of PEIL_DATABASE_URL (dropped after) when it is set, else one on
+    an embedded PostgreSQL in a fresh temporary data dir (removed after)."""
     url = os.environ.get("PEIL_DATABASE_URL")
     if url:
-        name = f"peil_bench_queries_{secrets.token_hex(3)}"
+        name = f"{prefix}_{secrets.token_hex(3)}"
         asyncio.run(_admin(url, f'CREATE DATABASE "{name}"'))
         try:
-            asyncio.run(main(args, _with_database(url, name)))
+            yield _with_database(url, name)
         finally:
             asyncio.run(_admin(url, f'DROP DATABASE "{name}" WITH (FORCE)'))
         return
@@ -312,7 +322,7 @@ def run() -> None:
         admin = server.start()
         try:
             asyncio.run(_admin(admin, 'CREATE DATABASE "bench"'))
-            asyncio.run(main(args, _with_database(admin, "bench")))
+            yield _with_database(admin, "bench")
         finally:
             server.stop()
 

@@ -23,14 +23,11 @@ import argparse
 import asyncio
 import bisect
 import contextlib
-import os
 import random
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,10 +37,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from queries import GENERATE_DAY  # noqa: E402
+from queries import GENERATE_DAY, bench_database  # noqa: E402
 
-from collector.db.connect import _with_database  # noqa: E402
-from collector.db.embedded import EmbeddedPostgres  # noqa: E402
 from collector.db.migrate import apply_migrations  # noqa: E402
 from collector.db.partitions import ensure_partitions  # noqa: E402
 from collector.jobs import rollup  # noqa: E402
@@ -295,38 +290,6 @@ def run() -> None:
     args = parser.parse_args()
     with bench_database("peil_bench_rollup") as url:
         asyncio.run(main(args, url))
-
-
-@contextlib.contextmanager
-def bench_database(prefix: str) -> Iterator[str]:
-    """The URL of an empty database: a new one named PREFIX_<random> on the
-    server of PEIL_DATABASE_URL (dropped after) when it is set, else one on
-    an embedded PostgreSQL in a fresh temporary data dir (removed after)."""
-    url = os.environ.get("PEIL_DATABASE_URL")
-    if url:
-        name = f"{prefix}_{secrets.token_hex(3)}"
-        asyncio.run(_admin(url, f'CREATE DATABASE "{name}"'))
-        try:
-            yield _with_database(url, name)
-        finally:
-            asyncio.run(_admin(url, f'DROP DATABASE "{name}" WITH (FORCE)'))
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "postgres")
-        admin = server.start()
-        try:
-            asyncio.run(_admin(admin, 'CREATE DATABASE "bench"'))
-            yield _with_database(admin, "bench")
-        finally:
-            server.stop()
-
-
-async def _admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 if __name__ == "__main__":

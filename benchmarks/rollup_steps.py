@@ -49,7 +49,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from rollup import COLUMNS, TARGET_RATE, Rows, bench_database, new_site  # noqa: E402
+from queries import bench_database  # noqa: E402
+from rollup import COLUMNS, TARGET_RATE, Rows, new_site  # noqa: E402
 
 from collector.jobs import rollup  # noqa: E402
 from collector.store import rollups as store  # noqa: E402
