@@ -25,7 +25,7 @@ from its raw rows, exactly, when they are all still there; when the purge
 already removed some of them, the new rows are added to the aggregates with
 empty state (a visitor of such a row counts as a new one).
 
-The state is UNLOGGED (migration 0006), rollup_open_days included: after a
+The state is UNLOGGED (migration 0005), rollup_open_days included: after a
 crash PostgreSQL empties it, a day is then no longer open, and the next row
 for it rebuilds it from its raw rows like a closed day's. A run with nothing
 new creates no temp table (an idle run costs a few milliseconds).

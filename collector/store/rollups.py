@@ -453,7 +453,7 @@ async def _fold_clicks(conn: asyncpg.Connection) -> None:
 # --- media ------------------------------------------------------------------
 
 _MEDIA_ROWS = "el IS NOT NULL AND (type = ANY($1::smallint[]) OR type = $2)"
-# One event in rollup_open_media.events (see migration 0006).
+# One event in rollup_open_media.events (see migration 0005).
 _EVENT = struct.Struct("<qhhBffff")
 _COVERAGE = struct.Struct(f"<{RETENTION_POINTS}i")
 _TIME_ORDER = itemgetter(0, 1)  # ts, seq

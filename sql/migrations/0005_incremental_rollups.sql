@@ -40,8 +40,17 @@ UPDATE rollup_day_media SET watch_us = round(watch_seconds * 1000000)::bigint;
 -- hashes, like the raw events they are derived from, so they are not
 -- aggregates: the rollup deletes them once a day is closed (two UTC days
 -- back), well before any raw event is purged, and they never outlive them.
+--
+-- They are UNLOGGED: derived from raw rows that are still there, they need
+-- not survive a crash, and their writes cost no WAL. PostgreSQL empties every
+-- unlogged table when it recovers from a crash (and on a promoted standby or
+-- a restored base backup). rollup_open_days is unlogged too, so a state lost
+-- that way is never read as a state of its day: the day is simply no longer
+-- open, and the next row for it rebuilds it from its raw rows
+-- (collector/jobs/rollup.py), exactly as for a closed day. The aggregates
+-- and the run's snapshot (rollup_state) stay logged.
 
-CREATE TABLE rollup_open_days (
+CREATE UNLOGGED TABLE rollup_open_days (
     day     date NOT NULL,
     site_id integer NOT NULL,
     PRIMARY KEY (day, site_id)
@@ -51,7 +60,7 @@ CREATE TABLE rollup_open_days (
 -- (the day's visitors), 1..10 = a pageview with that breakdown key (in the
 -- order of collector.store.rollups.DIMENSIONS). The key is kept as a 64-bit
 -- hash: fixed width, and a page path may be longer than a btree entry.
-CREATE TABLE rollup_open_seen (
+CREATE UNLOGGED TABLE rollup_open_seen (
     day      date NOT NULL,
     site_id  integer NOT NULL,
     dim      smallint NOT NULL,
@@ -63,7 +72,7 @@ CREATE TABLE rollup_open_seen (
 -- The visits of a day: gaps inside a visit are all under 30 minutes, so a
 -- new event either extends or bridges visits, or starts one; measures of a
 -- visit are sums and extremes, so merging visits merges them.
-CREATE TABLE rollup_open_visits (
+CREATE UNLOGGED TABLE rollup_open_visits (
     day          date NOT NULL,
     site_id      integer NOT NULL,
     visitor      bigint NOT NULL,
@@ -77,20 +86,20 @@ CREATE TABLE rollup_open_visits (
 
 -- The player events of one visitor for one media on a day (sessions split
 -- on videoLoad, so a late event can change them), and what they added to
--- rollup_day_media, to be replaced when new events come.
-CREATE TABLE rollup_open_media (
+-- rollup_day_media, to be replaced when new events come. The events are
+-- packed: the rollup reads and rewrites them on every run that brings that
+-- visitor a player event, and a packed string costs a fraction of seven
+-- arrays to decode and encode.
+CREATE UNLOGGED TABLE rollup_open_media (
     day         date NOT NULL,
     site_id     integer NOT NULL,
     visitor     bigint NOT NULL,
     el          text NOT NULL,
     src         text NOT NULL,
-    ts          timestamptz[] NOT NULL,
-    seq         smallint[] NOT NULL,
-    type        smallint[] NOT NULL,
-    pos         real[] NOT NULL,
-    from_pos    real[] NOT NULL,
-    to_pos      real[] NOT NULL,
-    dur         real[] NOT NULL,
+    -- per event, little-endian, in (ts, seq) order: ts (int8, microseconds
+    -- since 1970), seq (int2), type (int2), a null mask (1 byte: pos,
+    -- from_pos, to_pos, dur), pos, from_pos, to_pos, dur (float4 each)
+    events      bytea NOT NULL,
     loads       integer NOT NULL,
     plays       integer NOT NULL,
     viewers     integer NOT NULL,
@@ -100,6 +109,6 @@ CREATE TABLE rollup_open_media (
     rewinds     integer NOT NULL,
     errors      integer NOT NULL,
     timed_plays integer NOT NULL,
-    coverage    integer[] NOT NULL
+    coverage    bytea NOT NULL             -- 21 int4, little-endian
 );
 CREATE INDEX rollup_open_media_visitor ON rollup_open_media (day, site_id, visitor);
