@@ -15,8 +15,19 @@ from collector.ingest.writer import BATCH_ROWS, Writer
 from collector.metrics import Metrics
 
 
-def spool_for(directory: Path, queue: EventQueue, *, max_bytes: int = 1 << 30) -> Spool:
-    return Spool(directory, fsync=True, max_bytes=max_bytes, on_written=queue.offer)
+def open_spool(
+    directory: Path,
+    queue: EventQueue | None = None,
+    *,
+    fsync: bool = True,
+    max_bytes: int = 1 << 30,
+) -> Spool:
+    """A spool handing its written records to `queue` (to one that keeps them all if None)."""
+    if queue is None:  # not `or`: an empty queue is falsy
+        queue = EventQueue(capacity=10**9, wake_at=10**9)
+    spool = Spool(directory, fsync=fsync, max_bytes=max_bytes, on_written=queue.offer)
+    spool.open()
+    return spool
 
 
 @asynccontextmanager
@@ -25,8 +36,7 @@ async def spooled_writer(
 ) -> AsyncIterator[Writer]:
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     queue = EventQueue(queue_max, wake_at=BATCH_ROWS)
-    spool = spool_for(directory, queue)
-    spool.open()
+    spool = open_spool(directory, queue)
     writer = Writer(pool, spool, queue, Metrics(), orphans)
     try:
         yield writer

@@ -19,6 +19,7 @@ from collector.ingest.spool import (
     claim_orphans,
     list_segments,
 )
+from tests.ingest.spooling import open_spool
 
 
 def payload(i: int) -> bytes:
@@ -31,11 +32,13 @@ async def append_all(spool: Spool, count: int, start: int = 0) -> None:
 
 
 @pytest.fixture
-async def spool(tmp_path):
-    queue = EventQueue(capacity=1_000_000, wake_at=10**9)
-    spool = Spool(tmp_path, fsync=True, max_bytes=1 << 30, on_written=queue.offer)
-    spool.open()
-    spool.queue = queue  # for the assertions
+async def queue():
+    return EventQueue(capacity=1_000_000, wake_at=10**9)
+
+
+@pytest.fixture
+async def spool(tmp_path, queue):
+    spool = open_spool(tmp_path, queue)
     yield spool
     await spool.close()
 
@@ -57,10 +60,10 @@ async def test_appended_records_are_read_back_as_written(spool, tmp_path):
     assert records[7] == SpoolRecord(8, 1_007, 3, payload(7))
 
 
-async def test_written_records_are_handed_to_the_queue_in_order(spool):
+async def test_written_records_are_handed_to_the_queue_in_order(spool, queue):
     await append_all(spool, 30)
     await spool.drained()
-    assert [r.seq for r in spool.queue.take(10**9)] == list(range(1, 31))
+    assert [r.seq for r in queue.take(10**9)] == list(range(1, 31))
 
 
 async def test_one_sync_covers_many_requests(spool, monkeypatch):
@@ -73,9 +76,7 @@ async def test_one_sync_covers_many_requests(spool, monkeypatch):
 
 
 async def test_memory_mode_answers_without_waiting_and_still_writes(tmp_path):
-    queue = EventQueue(capacity=1000, wake_at=10**9)
-    spool = Spool(tmp_path, fsync=False, max_bytes=1 << 20, on_written=queue.offer)
-    spool.open()
+    spool = open_spool(tmp_path, fsync=False)
     assert spool.append(1, 1, b"x") is None
     await spool.close()
     assert [r.rows for r in read_orphan(tmp_path)] == [b"x"]
@@ -134,9 +135,7 @@ async def test_read_back_resumes_across_segments(spool, monkeypatch):
 
 
 async def test_the_cap_refuses_with_spool_full(tmp_path):
-    queue = EventQueue(capacity=1000, wake_at=10**9)
-    spool = Spool(tmp_path, fsync=True, max_bytes=10 * (HEADER_BYTES + 100), on_written=queue.offer)
-    spool.open()
+    spool = open_spool(tmp_path, max_bytes=10 * (HEADER_BYTES + 100))
     try:
         for _ in range(10):
             spool.append(1, 1, b"r" * 100)
@@ -147,11 +146,8 @@ async def test_the_cap_refuses_with_spool_full(tmp_path):
 
 
 async def test_only_generations_without_a_live_owner_are_claimed(tmp_path):
-    queue = EventQueue(capacity=1000, wake_at=10**9)
-    live = Spool(tmp_path, fsync=True, max_bytes=1 << 20, on_written=queue.offer)
-    live.open()
-    dead = Spool(tmp_path, fsync=True, max_bytes=1 << 20, on_written=queue.offer)
-    dead.open()
+    live = open_spool(tmp_path)
+    dead = open_spool(tmp_path)
     await append_all(dead, 3)
     await dead.close()  # releases its lock, as a process death would
     half_made = tmp_path / ".0123"  # died between mkdir and rename: holds nothing
