@@ -176,8 +176,9 @@ class Orphan:
         self._lock_fd = lock_fd
         self.segments = list_segments(directory)
         self.reader = SpoolReader(lambda: self.segments)
-        self.committed_seq: int | None = None  # read from spool_progress before replay
-        self.next_seq = 1
+        # The next record to replay; None: read spool_progress first (at the
+        # start, and after a failed write, which may have committed after all).
+        self.next_seq: int | None = None
 
     @property
     def bytes(self) -> int:

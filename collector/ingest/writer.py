@@ -221,9 +221,8 @@ class Writer:
     async def _next_batch(self) -> Batch | None:
         while self.orphans:
             orphan = self.orphans[0]
-            if orphan.committed_seq is None:
-                orphan.committed_seq = await committed_seq(self.pool, orphan.generation)
-                orphan.next_seq = orphan.committed_seq + 1
+            if orphan.next_seq is None:
+                orphan.next_seq = await committed_seq(self.pool, orphan.generation) + 1
             records = await asyncio.to_thread(orphan.reader.read, orphan.next_seq, BATCH_ROWS)
             if records:
                 return Batch(orphan.generation, records, orphan=orphan)
@@ -266,7 +265,7 @@ class Writer:
         # The write may have committed all the same, its answer lost: before the
         # generation is written again, its seq in spool_progress is read back.
         if batch.orphan is not None:
-            batch.orphan.committed_seq = None
+            batch.orphan.next_seq = None
         else:
             self._recheck = True
         self._oldest_unwritten_us = batch.records[0].received_us
