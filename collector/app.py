@@ -37,6 +37,7 @@ from collector.metrics import Metrics
 from dashboard import api as dashboard_api
 
 RATE_BURST_FACTOR = 4
+POOL_CLOSE_TIMEOUT_S = 5.0
 # Connection limits of the HTTP server. They live on the app (handler_args), so
 # `peil serve` and every test server run with the same ones.
 # An idle keep-alive connection, or one whose request headers are still not
@@ -112,7 +113,12 @@ def make_app(
     async def database(app: web.Application) -> AsyncIterator[None]:
         app[POOL] = await create_pool(database_url)
         yield
-        await app[POOL].close()
+        try:
+            # Closing waits for every connection to be released and to say
+            # goodbye; a database gone mid-outage must not hold up shutdown.
+            await asyncio.wait_for(app[POOL].close(), POOL_CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            app[POOL].terminate()
 
     async def ingest(app: web.Application) -> AsyncIterator[None]:
         pool = app[POOL]
