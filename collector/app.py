@@ -24,7 +24,7 @@ from collector.ingest.enrich.client_address import parse_address
 from collector.ingest.enrich.geoip import GeoIP
 from collector.ingest.enrich.ip_truncation import describe_client
 from collector.ingest.enrich.user_agent import warm_up
-from collector.ingest.handlers import CLIENT_PRINTABLE, INGEST, Ingest, add_routes
+from collector.ingest.handlers import CLIENT_ADDRESS, INGEST, Ingest, add_routes
 from collector.ingest.queue import EventQueue
 from collector.ingest.ratelimit import RateLimiter
 from collector.ingest.salts import SaltKeeper
@@ -64,25 +64,34 @@ def handler_args() -> dict[str, object]:
 
 
 class AccessLogger(AbstractAccessLogger):
-    """One line per request with the truncated client address (privacy rule 1)."""
+    """One line per request with the truncated client address (privacy rule 1).
+
+    Only at PEIL_LOG_LEVEL=DEBUG; otherwise `enabled` tells aiohttp not to
+    call it at all (the log level is set once at start).
+    """
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.DEBUG)
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        if not self.logger.isEnabledFor(logging.DEBUG):
-            return
-        client = request.get(CLIENT_PRINTABLE)
-        if client is None:
-            settings = request.app[SETTINGS]
-            client = describe_client(
-                parse_address(request.remote), settings.ipv4_prefix, settings.ipv6_prefix
-            )
+        settings = request.app[SETTINGS]
+        # Ingest routes have located the client (X-Forwarded-For from a trusted
+        # proxy included); other routes log their socket peer.
+        address = request.get(CLIENT_ADDRESS, _NOT_LOCATED)
+        if address is _NOT_LOCATED:
+            address = parse_address(request.remote)
         self.logger.debug(
             '%s "%s %s" %s %.1fms',
-            client,
+            describe_client(address, settings.ipv4_prefix, settings.ipv6_prefix),
             request.method,
             request.path,
             response.status,
             time * 1000,
         )
+
+
+_NOT_LOCATED = object()
 
 
 def spool_error(settings: Settings, exc: OSError) -> PeilError:

@@ -19,7 +19,6 @@ from collector.config import Settings
 from collector.ingest.dedup import RecentIds
 from collector.ingest.enrich.client_address import client_address
 from collector.ingest.enrich.geoip import GeoIP
-from collector.ingest.enrich.ip_truncation import describe_client
 from collector.ingest.enrich.referrer import host_allowed, origin_host, split_url
 from collector.ingest.enrich.user_agent import parse_user_agent
 from collector.ingest.pipeline import (
@@ -74,8 +73,8 @@ class Ingest:
 
 INGEST = web.AppKey("ingest", Ingest)
 # Per-request facts the steps hand each other (and the access log reads).
-CLIENT_ADDRESS = web.RequestKey("peil_address", object)  # full address: memory only
-CLIENT_PRINTABLE = web.RequestKey("peil_client", str)  # truncated, for logs
+# The full address: memory only. Logs print it through describe_client().
+CLIENT_ADDRESS = web.RequestKey("peil_address", object)
 ALLOWED_ORIGIN = web.RequestKey("peil_origin", object)
 DROPPED = web.RequestKey("peil_dropped", dict)
 
@@ -106,6 +105,16 @@ async def read_body(request: web.Request) -> bytes:
         raise BadBody(400, "compressed bodies are not accepted (Content-Encoding)")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise BadBody(413, f"body over {MAX_BODY_BYTES} bytes")
+    content = request.content
+    if content.is_eof():
+        # The whole body came in with the headers, as a beacon's nearly always
+        # does: nothing to wait for, so no timeout to arm and no chunk loop.
+        # (Complete means bounded: the reader stops reading from the socket
+        # long before a body could grow far past the limit.)
+        body = content.read_nowait()
+        if len(body) > MAX_BODY_BYTES:
+            raise BadBody(413, f"body over {MAX_BODY_BYTES} bytes")
+        return body
     body = bytearray()
     try:
         async with asyncio.timeout(BODY_TIMEOUT_S):
@@ -214,15 +223,14 @@ async def store(
 
 
 def locate_client(request: web.Request) -> None:
-    """Client address for this request (in memory only) and its printable, truncated form."""
+    """Client address for this request, in memory only (the access log truncates it)."""
     settings = request.app[INGEST].settings
-    address = client_address(
+    forwarded = request.headers.getall("X-Forwarded-For", ()) if settings.trusted_proxies else ()
+    request[CLIENT_ADDRESS] = client_address(
         request.remote,  # full address: memory only; what leaves here is truncated
-        ",".join(request.headers.getall("X-Forwarded-For", ())) or None,
+        ",".join(forwarded) or None,
         settings.trusted_proxies,
     )
-    request[CLIENT_ADDRESS] = address
-    request[CLIENT_PRINTABLE] = describe_client(address, settings.ipv4_prefix, settings.ipv6_prefix)
 
 
 def check_rate(request: web.Request) -> None:

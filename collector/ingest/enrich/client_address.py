@@ -8,6 +8,7 @@ log line, so unparsable input simply yields the fallback instead of an error.
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from socket import AF_INET, inet_pton
 
 Address = IPv4Address | IPv6Address
 Network = IPv4Network | IPv6Network
@@ -22,6 +23,12 @@ def parse_address(text: str | None) -> Address | None:
     IPv4-mapped IPv6 (returned as IPv4); None for anything else."""
     if not text:
         return None
+    try:
+        # The usual case, a socket peer "a.b.c.d": the C parser, and an address
+        # built from its 4 bytes, cost a fifth of ip_address(text).
+        return IPv4Address(inet_pton(AF_INET, text))
+    except (OSError, ValueError):  # not plain IPv4, or a NUL in it
+        pass
     text = text.strip()
     if not text or len(text) > 64:
         return None

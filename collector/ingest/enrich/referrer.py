@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import SplitResult, urlsplit
 
+from collector.ingest.enrich.memo import memoize_short
+
 MAX_REFERRER_PATH = 200
 MAX_URL_PATH = 1000
 MAX_URL_QUERY = 1000
@@ -19,6 +21,8 @@ MAX_HOST = 253
 MAX_INPUT = 8192
 
 _HTTP_SCHEMES = ("http", "https")
+# Distinct pages, referrers and Origins remembered per process (memo.py).
+MEMO_SIZE = 2048
 
 
 def _split_http(url: str | None) -> tuple[SplitResult, str] | None:
@@ -67,6 +71,7 @@ def host_allowed(host: str | None, domains: Iterable[str]) -> bool:
     return False
 
 
+@memoize_short(MEMO_SIZE)
 def origin_host(origin_or_referer: str | None) -> str | None:
     """The host of an Origin or Referer header (http(s) only, no port), or None;
     an opaque origin ("null") has no host."""
@@ -82,6 +87,11 @@ def reduce_referrer(ref: str | None, own_domains: Iterable[str]) -> str | None:
     """Referrer as scheme-less "host/path" ("google.com/search" for
     "https://www.google.com/search?q=x"), or None when empty, not http(s), or a
     self-referral from one of the site's own domains."""
+    return _reduce_referrer(ref, tuple(own_domains))
+
+
+@memoize_short(MEMO_SIZE)
+def _reduce_referrer(ref: str | None, own_domains: tuple[str, ...]) -> str | None:
     split = _split_http(ref)
     if split is None:
         return None
@@ -97,6 +107,7 @@ def reduce_referrer(ref: str | None, own_domains: Iterable[str]) -> str | None:
     return bare + path[:MAX_REFERRER_PATH]
 
 
+@memoize_short(MEMO_SIZE)
 def split_url(url: str | None) -> tuple[str, str, str | None] | None:
     """(host, path, query) of a page URL; None unless it is absolute http(s).
 
