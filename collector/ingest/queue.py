@@ -31,6 +31,11 @@ class EventQueue:
         """Rows waiting in memory."""
         return self._rows
 
+    @property
+    def ready(self) -> bool:
+        """A batch's worth of rows is waiting, or the spilled backlog is."""
+        return self._ready.is_set()
+
     def offer(self, records: list[SpoolRecord]) -> None:
         """Keep the records in memory if they fit and nothing is spilled before them."""
         rows = sum(r.count for r in records)

@@ -124,3 +124,27 @@ async def test_a_commit_whose_answer_was_lost_is_not_written_again(
     )
     assert (found["n"], found["d"]) == (len(markers), len(markers))
     assert len(commits) == 2  # the lost one and the rest: the first batch was not sent again
+
+
+async def test_a_stream_of_small_requests_is_written_once_per_interval(writer, db, site):
+    # Each batch costs PostgreSQL a transaction and a WAL flush: rows that
+    # keep arriving a few at a time are gathered for FLUSH_INTERVAL_S, not
+    # written whenever the previous write returns (tens of rows under load).
+    now = datetime.now(UTC)
+    markers: list[str] = []
+    writer.start()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while loop.time() - started < 1.0:
+        marker = uuid.uuid4().hex
+        await submit(writer, [row(site["id"], now, marker)])
+        markers.append(marker)
+    elapsed = loop.time() - started
+    while writer.metrics.total("rows_written") < len(markers):
+        await asyncio.sleep(0.01)
+    assert len(markers) > 100  # a stream, not a trickle
+    assert writer.metrics.total("batches") <= elapsed / FLUSH_INTERVAL_S + 2
+    assert await db.fetchval(
+        "SELECT count(*) FROM events WHERE client_id = ANY($1)", markers
+    ) == len(markers)
+    await writer.stop()
