@@ -6,6 +6,14 @@ counts the rows that landed in PostgreSQL. In the same run it drives a no-op
 aiohttp server on uvloop that only parses the body with orjson (the
 ceiling) with the same load, and prints the ratio.
 
+It also measures where the CPU went during each load: microseconds of CPU
+per request in the server's processes (workers, the jobs process), in
+PostgreSQL and in wrk. On two cores shared by all of them, throughput is
+the cores divided by the CPU a request costs, so PostgreSQL's own share
+bounds the ratio to the ceiling whatever the collector does: a collector
+costing no more than the no-op server would still reach at most
+no-op / (no-op + PostgreSQL) of it. That bound is printed beside the ratio.
+
     python benchmarks/ingest.py [--duration 10] [--connections 32]
 
 Needs wrk (Debian: apt-get install wrk). Uses the embedded PostgreSQL in a
@@ -19,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -47,6 +56,61 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_s: float = 0.0  # wrk's own CPU time
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds spent during one load, by part."""
+
+    server: float  # the collector's processes (or the no-op server's)
+    postgres: float
+    loader: float
+    wall_s: float
+
+    def per_request_us(self, requests: int) -> tuple[float, float, float]:
+        n = max(requests, 1)
+        return (1e6 * self.server / n, 1e6 * self.postgres / n, 1e6 * self.loader / n)
+
+
+class CpuMeter:
+    """CPU time of a server's process tree and of every postgres process, over a load.
+
+    PostgreSQL backends live as long as the pools' connections (the whole
+    run), so a before/after difference per pid counts them; a process that
+    started during the load counts with all of its CPU time.
+    """
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self.root = psutil.Process(server.pid)
+
+    def _times(self) -> dict[int, tuple[str, float]]:
+        tree = [self.root, *self.root.children(recursive=True)]
+        tree_pids = {p.pid for p in tree}
+        found: dict[int, tuple[str, float]] = {}
+        for process in psutil.process_iter(["name"]):
+            is_postgres = (process.info["name"] or "").startswith("postgres")
+            if not is_postgres and process.pid not in tree_pids:
+                continue
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            part = "postgres" if is_postgres else "server"
+            found[process.pid] = (part, times.user + times.system)
+        return found
+
+    def __enter__(self) -> CpuMeter:
+        self._before = self._times()
+        self._started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        after = self._times()
+        spent = {"server": 0.0, "postgres": 0.0}
+        for pid, (part, seconds) in after.items():
+            spent[part] += seconds - self._before.get(pid, (part, 0.0))[1]
+        self.use = CpuUse(spent["server"], spent["postgres"], 0.0, time.monotonic() - self._started)
 
 
 @dataclass
@@ -60,6 +124,8 @@ class Result:
     rss_mb: float
     landed: int | None = None
     drain_s: float | None = None
+    # CPU per request during the load, microseconds: server, PostgreSQL, wrk
+    cpu_us: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 def add_site(env: dict[str, str], name: str) -> str:
@@ -96,6 +162,7 @@ def wait_listening(port: int, path: str, timeout: float = 60) -> None:
 
 def run_wrk(port: int, site: str, batch: int, args: argparse.Namespace) -> Load:
     env = {**os.environ, "PEIL_SITE": site, "PEIL_BATCH": str(batch)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [
             "wrk",
@@ -113,6 +180,7 @@ def run_wrk(port: int, site: str, batch: int, args: argparse.Namespace) -> Load:
         text=True,
         check=True,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(x for x in done.stdout.splitlines() if x.startswith("WRK_JSON "))
     data = json.loads(line.removeprefix("WRK_JSON "))
     return Load(
@@ -121,7 +189,18 @@ def run_wrk(port: int, site: str, batch: int, args: argparse.Namespace) -> Load:
         data["p50_us"] / 1000,
         data["p99_us"] / 1000,
         data["non2xx"] + data["connect_errors"] + data["timeouts"],
+        (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
     )
+
+
+def measured_load(
+    server: subprocess.Popen, port: int, site: str, batch: int, args
+) -> tuple[Load, CpuUse]:
+    """wrk's load, and the CPU that the server, PostgreSQL and wrk spent on it."""
+    with CpuMeter(server) as meter:
+        load = run_wrk(port, site, batch, args)
+    meter.use.loader = load.cpu_s
+    return load, meter.use
 
 
 def worker_rss_mb(process: subprocess.Popen) -> float:
@@ -180,7 +259,7 @@ def bench_noop(batch: int, workers: int, args) -> Result:
     )
     try:
         wait_listening(port, "/api/events")
-        load = run_wrk(port, "noop", batch, args)
+        load, cpu = measured_load(server, port, "noop", batch, args)
         rss = worker_rss_mb(server)
     finally:
         server.terminate()
@@ -194,6 +273,7 @@ def bench_noop(batch: int, workers: int, args) -> Result:
         load.p50_ms,
         load.p99_ms,
         rss,
+        cpu_us=cpu.per_request_us(load.requests),
     )
 
 
@@ -209,7 +289,7 @@ def bench_peil(
     )
     try:
         wait_listening(port, "/healthz")
-        load = run_wrk(port, site, batch, args)
+        load, cpu = measured_load(server, port, site, batch, args)
         rss = worker_rss_mb(server)
         accepted = (load.requests - load.errors) * batch
         landed, drain_s = wait_drained(url, accepted)
@@ -226,6 +306,7 @@ def bench_peil(
         rss,
         landed,
         drain_s,
+        cpu.per_request_us(load.requests),
     )
 
 
@@ -282,29 +363,42 @@ def main() -> None:
 
 def print_result(r: Result, file=sys.stdout) -> None:
     landed = "" if r.landed is None else f", {r.landed:,} rows landed (drained in {r.drain_s:.1f}s)"
+    server, postgres, loader = r.cpu_us
     print(
         f"{r.scenario} [{r.server}]: {r.events_per_s:,.0f} events/s, "
         f"{r.requests_per_s:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, "
-        f"RSS {r.rss_mb:.0f} MB{landed}",
+        f"RSS {r.rss_mb:.0f} MB{landed}; CPU per request: server {server:.0f} us, "
+        f"PostgreSQL {postgres:.0f} us, wrk {loader:.0f} us",
         file=file,
         flush=True,
     )
 
 
+def postgres_bound(peil: Result, ceiling: Result) -> float:
+    """The ratio to the ceiling a collector costing no more than the no-op server could reach,
+    given the CPU PostgreSQL itself spent per request in this run (see the module doc)."""
+    noop = sum(ceiling.cpu_us)
+    return noop / (noop + peil.cpu_us[1]) if noop else 0.0
+
+
 def print_table(results: list[Result]) -> None:
     print(
         "| scenario | server | events/s landed | requests/s | p50 ms | p99 ms | "
-        "RSS/worker MB | vs ceiling |"
+        "RSS/worker MB | CPU us/request: server / PostgreSQL / wrk | vs ceiling "
+        "| bound set by PostgreSQL |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     ceilings = {r.scenario: r for r in results if r.server == "no-op ceiling"}
     for r in results:
-        ratio = ""
+        ratio = bound = ""
         if r.server.startswith("peil"):
-            ratio = f"{r.events_per_s / ceilings[r.scenario].events_per_s:.2f}"
+            ceiling = ceilings[r.scenario]
+            ratio = f"{r.events_per_s / ceiling.events_per_s:.2f}"
+            bound = f"{postgres_bound(r, ceiling):.2f}"
+        cpu = " / ".join(f"{us:.0f}" for us in r.cpu_us)
         print(
             f"| {r.scenario} | {r.server} | {r.events_per_s:,.0f} | {r.requests_per_s:,.0f} "
-            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.rss_mb:.0f} | {ratio} |"
+            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.rss_mb:.0f} | {cpu} | {ratio} | {bound} |"
         )
 
 
