@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from collector.config import Settings
 from collector.ingest.copy_format import bigint, inet, integer, row, smallint, text
@@ -21,7 +22,9 @@ from collector.ingest.enrich.client_address import Address
 from collector.ingest.enrich.geoip import GeoIP
 from collector.ingest.enrich.ip_truncation import truncated_address
 from collector.ingest.enrich.language import primary_language
-from collector.ingest.enrich.referrer import reduce_referrer, split_url
+from collector.ingest.enrich.memo import memoize_short
+from collector.ingest.enrich.referrer import MEMO_SIZE, reduce_referrer, split_url
+from collector.ingest.enrich.user_agent import CACHE_SIZE as USER_AGENT_CACHE_SIZE
 from collector.ingest.enrich.user_agent import Agent
 from collector.ingest.enrich.visitor_hash import visitor_hash
 from collector.ingest.sites import SiteInfo
@@ -60,8 +63,7 @@ def request_fields(
     """The request's columns (copy_format.REQUEST_COLUMNS), encoded once for all its events."""
     addr = facts.address
     geo = geoip.lookup(addr)
-    host, path, query = split_url(batch.url) or (None, None, None)
-    agent = facts.agent
+    agent_numbers, agent_names = _agent_fields(facts.agent)
     private = facts.private
     return b"".join(
         (
@@ -69,18 +71,14 @@ def request_fields(
             bigint(visitor_hash(salt, site.id, addr.packed if addr else b"", facts.user_agent)),
             smallint(batch.screen_w),
             smallint(batch.screen_h),
-            smallint(agent.browser_version),
-            smallint(agent.device),
+            agent_numbers,
             text(geo.country),
             text(geo.region),
             text(geo.city),
-            text(agent.browser),
-            text(agent.os),
-            text(primary_language(facts.accept_language)),
-            text(host),
-            text(path),
-            text(query),
-            text(reduce_referrer(batch.ref, site.domains)),
+            agent_names,
+            _language_field(facts.accept_language),
+            _page_fields(batch.url),
+            _referrer_field(batch.ref, site.domains),
             text(facts.origin),
             text(batch.player_version),
             text(None if private else batch.uid),
@@ -90,12 +88,43 @@ def request_fields(
     )
 
 
+# The columns that follow from a header or the page URL alone, encoded once
+# per distinct value: a site's traffic repeats a few of each (memo.py).
+@lru_cache(maxsize=USER_AGENT_CACHE_SIZE)
+def _agent_fields(agent: Agent) -> tuple[bytes, bytes]:
+    """(browser_version, device) and (browser, os): apart, as columns lie between them."""
+    return (
+        smallint(agent.browser_version) + smallint(agent.device),
+        text(agent.browser) + text(agent.os),
+    )
+
+
+@memoize_short(1024)
+def _language_field(accept_language: str | None) -> bytes:
+    return text(primary_language(accept_language))
+
+
+@memoize_short(MEMO_SIZE)
+def _page_fields(url: str) -> bytes:
+    """host, path, query."""
+    host, path, query = split_url(url) or (None, None, None)
+    return text(host) + text(path) + text(query)
+
+
+@memoize_short(MEMO_SIZE)
+def _referrer_field(ref: str | None, own_domains: tuple[str, ...]) -> bytes:
+    return text(reduce_referrer(ref, own_domains))
+
+
 def valid_new_events(
     batch: Batch, site: SiteInfo, recent: RecentIds, dropped: dict[str, int]
 ) -> list[Event]:
     """The batch's events that pass validation and were not seen before, in client order."""
     events = []
     ids_here: set[str] = set()
+    # Trackers send events oldest first, each with its ts: then there is
+    # nothing to sort, which the loop finds out on the way.
+    in_order, newest = True, -1.0
     for raw in batch.events:
         try:
             event = validate_event(raw)
@@ -109,8 +138,14 @@ def valid_new_events(
                 dropped["duplicate"] = dropped.get("duplicate", 0) + 1
                 continue
             ids_here.add(client_id)
+        client_ts = event.client_ts
+        if client_ts is None or client_ts < newest:
+            in_order = False
+        else:
+            newest = client_ts
         events.append(event)
-    if any(e.client_ts is not None for e in events):
+    if not in_order and any(e.client_ts is not None for e in events):
+        # Stable: events with equal times (or none, placed at the newest) keep their order.
         newest = max(e.client_ts for e in events if e.client_ts is not None)
         events.sort(key=lambda e: newest if e.client_ts is None else e.client_ts)
     return events

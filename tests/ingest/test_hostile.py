@@ -31,6 +31,7 @@ import pytest
 import collector.app
 import collector.ingest.handlers
 from collector.ingest.codes import EVENT_FIELDS, EVENT_TYPES, MEDIA_TYPES
+from collector.ingest.validate import MAX_BODY_BYTES
 from collector.keys import METRICS, WRITER
 from dashboard.export import csv_cell
 from tests.conftest import running_app
@@ -103,6 +104,55 @@ async def test_two_megabyte_body_gets_413(server, site, db, chunked):
     assert error_of(text) == "body over 65536 bytes"
     assert headers["X-Peil-Dropped"] == "too_large=1"
     assert await stored_count(db, [event["id"]]) == {}
+    await assert_still_serving(server, site, db)
+
+
+def _sized_body(site, event, size: int) -> bytes:
+    """A valid one-event body padded with JSON whitespace to exactly `size` bytes."""
+    data = body(site, [event])
+    return data[:-1] + b" " * (size - len(data)) + data[-1:]
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+@pytest.mark.parametrize("extra", [0, 1], ids=["at-the-limit", "one-byte-over"])
+async def test_the_limit_holds_for_a_body_that_arrives_with_its_headers(
+    server, site, db, chunked, extra
+):
+    # Sent in one write, so the whole body is in before the handler runs: the
+    # handler then reads it at once (no wait, no timeout), and the limit must
+    # hold there exactly as for a body still arriving.
+    event = {"id": new_id(), "t": "pageview"}
+    data = _sized_body(site, event, MAX_BODY_BYTES + extra)
+    if chunked:
+        framing = b"Transfer-Encoding: chunked\r\n"
+        payload = b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data)
+    else:
+        framing = b"Content-Length: %d\r\n" % len(data)
+        payload = data
+    port = int(server.url.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"POST /api/events HTTP/1.1\r\nHost: stats.example.nl\r\nContent-Type: text/plain\r\n"
+        + b"Origin: "
+        + ORIGIN.encode()
+        + b"\r\nUser-Agent: "
+        + CHROME.encode()
+        + b"\r\n"
+        + framing
+        + b"Connection: close\r\n\r\n"
+        + payload
+    )
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(65536), 10)
+    writer.close()
+    await server.app[WRITER].flush()
+    status = int(answer.split(b" ", 2)[1])
+    if extra:
+        assert status == 413
+        assert await stored_count(db, [event["id"]]) == {}
+    else:
+        assert status == 202
+        await assert_stored_once(db, [event["id"]])
     await assert_still_serving(server, site, db)
 
 
