@@ -72,8 +72,8 @@ _ROW_START = Struct("!hiqih")
 _SMALLINT = Struct("!ih")
 _INTEGER = Struct("!ii")
 _BIGINT = Struct("!iq")
-_REAL = Struct("!if")
-_LENGTH = Struct("!i")
+REAL = Struct("!if")
+LENGTH = Struct("!i")
 _FIELD_COUNT = Struct("!h")
 _SMALLINT_MAX = 32767
 
@@ -82,7 +82,7 @@ def text(value: str | None) -> bytes:
     if value is None:
         return NULL
     data = value.encode("utf-8", "replace")
-    return _LENGTH.pack(len(data)) + data
+    return LENGTH.pack(len(data)) + data
 
 
 def smallint(value: int | None) -> bytes:
@@ -101,14 +101,14 @@ def bigint(value: int | None) -> bytes:
 
 
 def real(value: float | None) -> bytes:
-    return NULL if value is None else _REAL.pack(4, value)
+    return NULL if value is None else REAL.pack(4, value)
 
 
 def jsonb(json_text: str | None) -> bytes:
     if json_text is None:
         return NULL
     data = b"\x01" + json_text.encode()  # jsonb binary format version 1
-    return _LENGTH.pack(len(data)) + data
+    return LENGTH.pack(len(data)) + data
 
 
 def inet(address: IPv4Address | IPv6Address | None) -> bytes:
@@ -118,7 +118,7 @@ def inet(address: IPv4Address | IPv6Address | None) -> bytes:
     packed = address.packed
     family = 2 if len(packed) == 4 else 3
     head = bytes((family, len(packed) * 8, 0, len(packed)))
-    return _LENGTH.pack(4 + len(packed)) + head + packed
+    return LENGTH.pack(4 + len(packed)) + head + packed
 
 
 def row(epoch_us: int, seq: int, event_fields: bytes, request_fields: bytes) -> bytes:
@@ -147,7 +147,7 @@ def split_rows(rows: bytes) -> list[bytes]:
         fields = _FIELD_COUNT.unpack_from(rows, pos)[0]
         pos += 2
         for _ in range(fields):
-            length = _LENGTH.unpack_from(rows, pos)[0]
+            length = LENGTH.unpack_from(rows, pos)[0]
             pos += 4 + max(length, 0)
         out.append(rows[start:pos])
     return out
@@ -158,7 +158,7 @@ def row_fields(encoded_row: bytes) -> list[bytes | None]:
     values: list[bytes | None] = []
     pos = 2
     for _ in range(_FIELD_COUNT.unpack_from(encoded_row)[0]):
-        length = _LENGTH.unpack_from(encoded_row, pos)[0]
+        length = LENGTH.unpack_from(encoded_row, pos)[0]
         pos += 4
         values.append(None if length < 0 else encoded_row[pos : pos + length])
         pos += max(length, 0)

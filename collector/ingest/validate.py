@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import orjson
 
 from collector.ingest.codes import EVENT_TYPES, MEDIA_TYPES
-from collector.ingest.copy_format import _LENGTH, NULL, integer, jsonb, real, smallint, text
+from collector.ingest.copy_format import LENGTH, NULL, REAL, integer, jsonb, smallint, text
+from collector.ingest.enrich.memo import memoize_short
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_EVENTS = 200
@@ -38,6 +39,7 @@ MAX_SECONDS = 10_000_000.0  # media positions: about 115 days
 MAX_Y = 2**31 - 1
 MAX_ENGAGEMENT_MS = 24 * 3600 * 1000
 MAX_SCREEN = 32767
+MEMO_SIZE = 2048
 
 
 class BadBody(Exception):
@@ -202,24 +204,22 @@ def validate_event(raw: Any) -> Event:
     if type(client_id) is str and 0 < len(client_id) <= MAX_ID and "\x00" not in client_id:
         # The usual id, already clean: encoded here without clean_text's steps.
         id_bytes = client_id.encode("utf-8", "replace")
-        head = type_field + _LENGTH.pack(len(id_bytes)) + id_bytes
+        head = type_field + LENGTH.pack(len(id_bytes)) + id_bytes
     else:
         client_id = clean_text(client_id, MAX_ID)
         head = type_field + text(client_id)
-    el = get("el")
-    head += NULL if el is None else text(clean_text(el, MAX_EL))
+    head += _text_field(get("el"), _element_field)
     # Columns after el: src pos from_pos to_pos dur x y depth eng name props
     if kind in MEDIA_TYPES:
-        pos = _number(get("pos"), 0, MAX_SECONDS)
-        if pos is None:
+        if get("pos") is None:
             raise Invalid("bad_field")
         fields = (
             head
-            + text(strip_query(clean_text(get("src"), MAX_SRC)))
-            + real(pos)
-            + real(_number(get("from"), 0, MAX_SECONDS))
-            + real(_number(get("to"), 0, MAX_SECONDS))
-            + real(_number(get("dur"), 0, MAX_SECONDS))
+            + _text_field(get("src"), _source_field)
+            + _real_field(get("pos"), MAX_SECONDS)
+            + _real_field(get("from"), MAX_SECONDS)
+            + _real_field(get("to"), MAX_SECONDS)
+            + _real_field(get("dur"), MAX_SECONDS)
             + NULL * 6
         )
     elif kind == "pageview":
@@ -228,7 +228,7 @@ def validate_event(raw: Any) -> Event:
         fields = (
             head
             + NULL * 5
-            + real(_number(get("x"), 0, 1))
+            + _real_field(get("x"), 1)
             + integer(_integer(get("y"), 0, MAX_Y))
             + NULL * 4
         )
@@ -250,10 +250,10 @@ def validate_event(raw: Any) -> Event:
         detail = {k: raw[k] for k in ("line", "code") if type(raw.get(k)) is int}
         fields = (
             head
-            + text(strip_query(clean_text(get("src"), MAX_SRC)))
-            + real(_number(get("pos"), 0, MAX_SECONDS))
+            + _text_field(get("src"), _source_field)
+            + _real_field(get("pos"), MAX_SECONDS)
             + NULL * 2
-            + real(_number(get("dur"), 0, MAX_SECONDS))
+            + _real_field(get("dur"), MAX_SECONDS)
             + NULL * 4
             + text(clean_text(get("msg"), MAX_MESSAGE))
             + jsonb(_props(detail) if detail else None)
@@ -261,6 +261,37 @@ def validate_event(raw: Any) -> Event:
     else:  # eleOn, eleOff: the element is all there is
         fields = head + _NO_DETAIL
     return Event(_number(get("ts"), 0, 2**53), client_id, fields)
+
+
+def _real_field(value: Any, high: float) -> bytes:
+    """A number in 0..high as a `real` column (NULL when absent); Invalid otherwise."""
+    if value is None:
+        return NULL
+    # As _number: bool must not pass, and NaN fails the range test.
+    if (type(value) is float or type(value) is int) and 0 <= value <= high:
+        return REAL.pack(4, value)
+    raise Invalid("bad_field")
+
+
+def _text_field(value: Any, encode_str) -> bytes:
+    """An optional string column: NULL when absent, Invalid when not a string."""
+    if value is None:
+        return NULL
+    if type(value) is not str:
+        raise Invalid("bad_field")
+    return encode_str(value)
+
+
+# Element descriptors and media sources repeat on every event of a page or
+# player: each distinct one is cleaned and encoded once (memo.py).
+@memoize_short(MEMO_SIZE)
+def _element_field(el: str) -> bytes:
+    return text(clean_text(el, MAX_EL))
+
+
+@memoize_short(MEMO_SIZE)
+def _source_field(src: str) -> bytes:
+    return text(strip_query(clean_text(src, MAX_SRC)))
 
 
 # The eleven columns after `el`, all NULL.
