@@ -381,6 +381,12 @@ def postgres_bound(peil: Result, ceiling: Result) -> float:
     return noop / (noop + peil.cpu_us[1]) if noop else 0.0
 
 
+def half_ceiling_budget(peil: Result, ceiling: Result) -> float:
+    """CPU per request the collector's processes may spend for half the ceiling's throughput:
+    twice the no-op's whole cost per request, less what PostgreSQL and wrk spent in this run."""
+    return 2 * sum(ceiling.cpu_us) - peil.cpu_us[1] - peil.cpu_us[2]
+
+
 def print_table(results: list[Result]) -> None:
     print(
         "| scenario | server | events/s landed | requests/s | p50 ms | p99 ms | "
@@ -400,6 +406,15 @@ def print_table(results: list[Result]) -> None:
             f"| {r.scenario} | {r.server} | {r.events_per_s:,.0f} | {r.requests_per_s:,.0f} "
             f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.rss_mb:.0f} | {cpu} | {ratio} | {bound} |"
         )
+    print()
+    for r in results:
+        if r.server.startswith("peil"):
+            ceiling = ceilings[r.scenario]
+            print(
+                f"{r.scenario}, {r.server}: half the ceiling leaves the collector "
+                f"{half_ceiling_budget(r, ceiling):.0f} us of CPU per request (it spent "
+                f"{r.cpu_us[0]:.0f}; the no-op server alone spends {ceiling.cpu_us[0]:.0f})"
+            )
 
 
 if __name__ == "__main__":
