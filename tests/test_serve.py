@@ -158,12 +158,15 @@ def test_an_unusable_spool_directory_is_one_sentence(env, tmp_path):
     )
 
 
-def peil_children(serve: subprocess.Popen) -> list[psutil.Process]:
-    return [
-        child
-        for child in psutil.Process(serve.pid).children(recursive=True)
-        if child.name() != "postgres" and "resource_tracker" not in " ".join(child.cmdline())
-    ]
+def peil_children(serve: subprocess.Popen) -> tuple[list[psutil.Process], list[psutil.Process]]:
+    """serve's own processes (workers, jobs), and the workers' spool sync helpers."""
+    processes, helpers = [], []
+    for child in psutil.Process(serve.pid).children(recursive=True):
+        command = " ".join(child.cmdline())
+        if child.name() == "postgres" or "resource_tracker" in command:
+            continue
+        (helpers if "sync_helper.py" in command else processes).append(child)
+    return processes, helpers
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -174,9 +177,16 @@ def test_scheduled_jobs_run_in_their_own_process_and_stop_with_serve(env, db_row
     )
     try:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", serve)
-        children = peil_children(serve)
+        children, helpers = peil_children(serve)
         # The jobs process, plus the workers when there are several.
         assert len(children) == (1 if workers == "1" else 3)
+        # Each worker (serve itself when it is the only one) has its spool sync
+        # helper, once it has started (/healthz answers as soon as one worker has).
+        deadline = time.monotonic() + 20
+        while len(helpers) < int(workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            children, helpers = peil_children(serve)
+        assert len(helpers) == int(workers)
         deadline = time.monotonic() + 20  # the jobs process nices itself once started
         while not any(child.nice() > 0 for child in children) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -210,4 +220,4 @@ def test_scheduled_jobs_run_in_their_own_process_and_stop_with_serve(env, db_row
     finally:
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(60) == 0
-    assert not any(psutil.pid_exists(child.pid) for child in children)
+    assert not any(psutil.pid_exists(child.pid) for child in children + helpers)

@@ -4,6 +4,8 @@ Every accepted request's rows are appended here before the answer goes out.
 With PEIL_DURABILITY=fsync the answer also waits for the fdatasync covering
 them; the requests that arrive while one sync runs share the next one (group
 commit), so the cost is one sync per few milliseconds, not one per request.
+The group is written from the event loop (into the page cache) and synced by
+a helper process (syncer.py), never by a thread.
 With `memory` the answer does not wait: the rows reach the file a moment
 later, a crash of the process may lose that moment, an OS crash what the
 page cache held.
@@ -43,6 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from struct import Struct
 from typing import NamedTuple
+
+from collector.ingest.syncer import Syncer
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +271,7 @@ class Spool:
         self.written_records = 0
         self.other_bytes = 0  # orphans being replayed count against the cap too
         self.reader = SpoolReader(lambda: self._segments)
+        self.syncer = Syncer() if fsync else None
 
     def open(self) -> None:
         # Locked before it gets its name, so no other starting process takes
@@ -278,6 +283,8 @@ class Spool:
         if self.fsync:
             _sync_directory(self.root)
         self._open_segment(self.next_seq)
+        if self.syncer is not None:
+            self.syncer.start()
         self._task = asyncio.create_task(self._flush_loop(), name="spool")
 
     @property
@@ -319,6 +326,8 @@ class Spool:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        if self.syncer is not None:
+            self.syncer.close()
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
@@ -360,17 +369,18 @@ class Spool:
             while self._pending:
                 data, records, waiters = self._pending, self._pending_records, self._waiters
                 self._pending, self._pending_records, self._waiters = bytearray(), [], []
+                started = time.perf_counter()
                 try:
-                    if self.fsync:
-                        await asyncio.to_thread(self._write, data)
-                    else:  # into the page cache: quicker than a hop to a thread
-                        self._write(data)
+                    self._write(data)  # into the page cache: quicker than a hop to a thread
+                    if self.syncer is not None:
+                        await self._sync_or_take_back(len(data))
                 except OSError as exc:
                     log.error("spool: cannot write %d records (%s)", len(records), exc.strerror)
                     for waiter in waiters:
                         if not waiter.done():
                             waiter.set_exception(OSError(exc.errno, "the spool cannot be written"))
                 else:
+                    self.write_seconds += time.perf_counter() - started
                     self.writes += 1
                     self.written_records += len(records)
                     self.written_seq = records[-1].seq
@@ -390,24 +400,34 @@ class Spool:
     def _write(self, data: bytes | bytearray) -> None:
         segment = self._segments[-1]
         view = memoryview(data)
-        started = time.perf_counter()
         try:
             written = 0
             while written < len(view):  # O_APPEND; a short write continues where it stopped
                 written += os.write(self._fd, view[written:])
-            if self.fsync:
-                os.fdatasync(self._fd)
         except OSError:
-            # A partial write would leave a torn record in the middle of the log:
-            # cut it off, or at least start a new segment after it.
-            try:
-                os.ftruncate(self._fd, segment.size)
-            except OSError:
-                self._torn = True
+            self._cut_back_to(segment.size)
             raise
         segment.size += len(data)
         self.disk_bytes += len(data)
-        self.write_seconds += time.perf_counter() - started
+
+    async def _sync_or_take_back(self, group_bytes: int) -> None:
+        """The group's fdatasync (syncer.py); if it fails, the group is cut off the log again."""
+        segment = self._segments[-1]
+        try:
+            await self.syncer.sync(segment.path)
+        except OSError:
+            segment.size -= group_bytes
+            self.disk_bytes -= group_bytes
+            self._cut_back_to(segment.size)
+            raise
+
+    def _cut_back_to(self, size: int) -> None:
+        # A group that failed must not stay in the middle of the log as records
+        # nobody acknowledged: cut it off, or at least start a new segment after it.
+        try:
+            os.ftruncate(self._fd, size)
+        except OSError:
+            self._torn = True
 
     def _open_segment(self, first_seq: int) -> None:
         if self._fd >= 0:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
+import signal
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -18,8 +18,8 @@ import asyncpg
 import pytest
 
 from collector.ingest import handlers
-from collector.ingest import spool as spool_module
 from collector.ingest import writer as writer_module
+from collector.ingest.handlers import INGEST
 from collector.ingest.spool import Orphan, claim_orphans
 from collector.keys import METRICS, WRITER
 from tests.conftest import database_refusing_connections, running_app
@@ -223,26 +223,26 @@ async def test_a_retry_of_a_replayed_request_is_stored_once(
 async def test_a_stalled_disk_sheds_load_with_503_and_stays_responsive(
     settings, database_url, site, monkeypatch
 ):
-    real_sync = os.fdatasync
-
-    def slow_sync(fd):  # a disk that takes a second per sync
-        time.sleep(1.0)
-        real_sync(fd)
-
-    monkeypatch.setattr(spool_module.os, "fdatasync", slow_sync)
     monkeypatch.setattr(handlers, "MAX_SYNCING_REQUESTS", 10)
     ids = markers(60 * 5)
     chunks = [ids[k : k + 5] for k in range(0, len(ids), 5)]
     async with running_app(settings, database_url) as app:
-        sending = [
-            asyncio.create_task(
-                post_no_flush(app, body(site, [{"t": "pageview", "id": i} for i in chunk]))
-            )
-            for chunk in chunks
-        ]
-        await asyncio.sleep(0.3)
-        status, _ = await healthz(app)  # answered while requests wait on the disk
-        assert status == 200
+        # A disk whose syncs do not come back: the process that runs them stops.
+        helper = app.app[INGEST].spool.syncer.pid
+        os.kill(helper, signal.SIGSTOP)
+        try:
+            sending = [
+                asyncio.create_task(
+                    post_no_flush(app, body(site, [{"t": "pageview", "id": i} for i in chunk]))
+                )
+                for chunk in chunks
+            ]
+            await asyncio.sleep(0.3)
+            status, _ = await healthz(app)  # answered while requests wait on the disk
+            assert status == 200
+            await asyncio.sleep(0.7)
+        finally:
+            os.kill(helper, signal.SIGCONT)
         answers = await asyncio.gather(*sending)
         accepted = [c for c, (status, _, _) in zip(chunks, answers, strict=True) if status == 202]
         shed = [headers for status, headers, _ in answers if status == 503]

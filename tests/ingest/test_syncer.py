@@ -1,0 +1,114 @@
+"""The spool's sync helper process: it syncs, reports failures, is replaced when it
+dies, ignores the terminal's Ctrl-C, and never outlives its worker."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import psutil
+import pytest
+
+from collector.ingest.syncer import Syncer
+
+
+@pytest.fixture
+async def syncer():
+    syncer = Syncer()
+    syncer.start()
+    yield syncer
+    syncer.close()
+
+
+def gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+async def test_syncs_files_one_after_another(syncer, tmp_path):
+    paths = [tmp_path / f"{i}.seg" for i in range(3)]
+    for path in paths:
+        path.write_bytes(b"x" * 100)
+        await syncer.sync(path)
+        await syncer.sync(path)  # the same file again: kept open
+
+
+async def test_a_failed_sync_raises_with_the_errno(syncer, tmp_path):
+    with pytest.raises(OSError) as failed:
+        await syncer.sync(tmp_path / "missing.seg")
+    assert failed.value.errno == errno.ENOENT
+    (tmp_path / "there.seg").write_bytes(b"x")
+    await syncer.sync(tmp_path / "there.seg")  # the helper carries on
+
+
+async def test_a_dead_helper_fails_its_sync_and_is_replaced(syncer, tmp_path):
+    path = tmp_path / "a.seg"
+    path.write_bytes(b"x")
+    first = syncer.pid
+    os.kill(first, signal.SIGSTOP)  # so the sync is surely in flight when it dies
+    waiting = asyncio.create_task(syncer.sync(path))
+    await asyncio.sleep(0.2)
+    os.kill(first, signal.SIGKILL)
+    with pytest.raises(OSError):
+        await waiting
+    await syncer.sync(path)
+    assert syncer.pid != first
+    assert gone_within(first, 2)
+
+
+async def test_ctrl_c_does_not_stop_the_helper(syncer, tmp_path):
+    # It runs in its own session, and ignores SIGINT even when sent to it.
+    assert os.getsid(syncer.pid) != os.getsid(0)
+    os.kill(syncer.pid, signal.SIGINT)
+    await asyncio.sleep(0.2)
+    path = tmp_path / "a.seg"
+    path.write_bytes(b"x")
+    await syncer.sync(path)
+
+
+async def test_closing_ends_the_helper(tmp_path):
+    syncer = Syncer()
+    syncer.start()
+    pid = syncer.pid
+    syncer.close()
+    assert gone_within(pid, 2)
+
+
+def test_the_helper_ends_when_its_worker_is_killed(tmp_path):
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                """
+                import asyncio, sys, time
+                from collector.ingest.syncer import Syncer
+
+                async def main():
+                    syncer = Syncer()
+                    syncer.start()
+                    print(syncer.pid, flush=True)
+                    time.sleep(60)
+
+                asyncio.run(main())
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    helper = int(worker.stdout.readline())
+    assert psutil.pid_exists(helper)
+    worker.kill()
+    worker.wait()
+    assert gone_within(helper, 5)
