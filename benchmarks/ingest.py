@@ -34,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -73,8 +74,20 @@ class CpuUse:
         return (1e6 * self.server / n, 1e6 * self.postgres / n, 1e6 * self.loader / n)
 
 
+def role(process: psutil.Process) -> str | None:
+    """What a process of a `peil serve` tree is: worker, jobs, helper (or None: not ours)."""
+    command = " ".join(process.cmdline())
+    if process.name().startswith("postgres") or "resource_tracker" in command:
+        return None
+    if "sync_helper.py" in command:
+        return "helper"
+    # The jobs process nices itself; the parent serves when there is one worker.
+    return "jobs" if process.nice() > 0 else "worker"
+
+
 class CpuMeter:
-    """CPU time of a server's process tree and of every postgres process, over a load.
+    """CPU time of a server's process tree and of every postgres process, over a load,
+    and the peak RSS of its workers and of its jobs process (sampled every 0.25 s).
 
     PostgreSQL backends live as long as the pools' connections (the whole
     run), so a before/after difference per pid counts them; a process that
@@ -83,6 +96,19 @@ class CpuMeter:
 
     def __init__(self, server: subprocess.Popen) -> None:
         self.root = psutil.Process(server.pid)
+        self.peak_rss_mb = {"worker": 0.0, "jobs": 0.0}
+        self._sampling = threading.Event()
+
+    def _sample_rss(self) -> None:
+        while not self._sampling.wait(0.25):
+            for process in [self.root, *self.root.children(recursive=True)]:
+                try:
+                    kind = role(process)
+                    if kind in self.peak_rss_mb:
+                        rss = process.memory_info().rss / 2**20
+                        self.peak_rss_mb[kind] = max(self.peak_rss_mb[kind], rss)
+                except psutil.Error:
+                    continue
 
     def _times(self) -> dict[int, tuple[str, float]]:
         tree = [self.root, *self.root.children(recursive=True)]
@@ -103,10 +129,14 @@ class CpuMeter:
     def __enter__(self) -> CpuMeter:
         self._before = self._times()
         self._started = time.monotonic()
+        self._sampler = threading.Thread(target=self._sample_rss, daemon=True)
+        self._sampler.start()
         return self
 
     def __exit__(self, *exc) -> None:
         after = self._times()
+        self._sampling.set()
+        self._sampler.join()
         spent = {"server": 0.0, "postgres": 0.0}
         for pid, (part, seconds) in after.items():
             spent[part] += seconds - self._before.get(pid, (part, 0.0))[1]
@@ -121,11 +151,12 @@ class Result:
     events_per_s: float
     p50_ms: float
     p99_ms: float
-    rss_mb: float
+    rss_mb: float  # peak over the load, largest worker (the serving process when only one)
     landed: int | None = None
     drain_s: float | None = None
     # CPU per request during the load, microseconds: server, PostgreSQL, wrk
     cpu_us: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    jobs_rss_mb: float = 0.0  # peak over the load, the scheduled jobs' process
 
 
 def add_site(env: dict[str, str], name: str) -> str:
@@ -195,21 +226,12 @@ def run_wrk(port: int, site: str, batch: int, args: argparse.Namespace) -> Load:
 
 def measured_load(
     server: subprocess.Popen, port: int, site: str, batch: int, args
-) -> tuple[Load, CpuUse]:
-    """wrk's load, and the CPU that the server, PostgreSQL and wrk spent on it."""
+) -> tuple[Load, CpuUse, dict[str, float]]:
+    """wrk's load, the CPU that the server, PostgreSQL and wrk spent on it, and peak RSS."""
     with CpuMeter(server) as meter:
         load = run_wrk(port, site, batch, args)
     meter.use.loader = load.cpu_s
-    return load, meter.use
-
-
-def worker_rss_mb(process: subprocess.Popen) -> float:
-    """Largest RSS among the server's processes (workers, jobs, the server itself)."""
-    parent = psutil.Process(process.pid)
-    workers = [c for c in parent.children(recursive=True) if "postgres" not in c.name()]
-    workers = [w for w in workers if "resource_tracker" not in " ".join(w.cmdline())]
-    # The parent serves when there is one worker; its children are then the jobs process.
-    return max(p.memory_info().rss for p in [parent, *workers]) / 2**20
+    return load, meter.use, meter.peak_rss_mb
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -259,8 +281,7 @@ def bench_noop(batch: int, workers: int, args) -> Result:
     )
     try:
         wait_listening(port, "/api/events")
-        load, cpu = measured_load(server, port, "noop", batch, args)
-        rss = worker_rss_mb(server)
+        load, cpu, rss = measured_load(server, port, "noop", batch, args)
     finally:
         server.terminate()
         server.wait(10)
@@ -272,7 +293,7 @@ def bench_noop(batch: int, workers: int, args) -> Result:
         rps * batch,
         load.p50_ms,
         load.p99_ms,
-        rss,
+        rss["worker"],
         cpu_us=cpu.per_request_us(load.requests),
     )
 
@@ -289,8 +310,7 @@ def bench_peil(
     )
     try:
         wait_listening(port, "/healthz")
-        load, cpu = measured_load(server, port, site, batch, args)
-        rss = worker_rss_mb(server)
+        load, cpu, rss = measured_load(server, port, site, batch, args)
         accepted = (load.requests - load.errors) * batch
         landed, drain_s = wait_drained(url, accepted)
     finally:
@@ -303,10 +323,11 @@ def bench_peil(
         landed / (load.seconds + drain_s),
         load.p50_ms,
         load.p99_ms,
-        rss,
+        rss["worker"],
         landed,
         drain_s,
         cpu.per_request_us(load.requests),
+        rss["jobs"],
     )
 
 
@@ -367,7 +388,8 @@ def print_result(r: Result, file=sys.stdout) -> None:
     print(
         f"{r.scenario} [{r.server}]: {r.events_per_s:,.0f} events/s, "
         f"{r.requests_per_s:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, "
-        f"RSS {r.rss_mb:.0f} MB{landed}; CPU per request: server {server:.0f} us, "
+        f"RSS {r.rss_mb:.0f} MB (jobs {r.jobs_rss_mb:.0f} MB){landed}; CPU per request: "
+        f"server {server:.0f} us, "
         f"PostgreSQL {postgres:.0f} us, wrk {loader:.0f} us",
         file=file,
         flush=True,
@@ -390,7 +412,7 @@ def half_ceiling_budget(peil: Result, ceiling: Result) -> float:
 def print_table(results: list[Result]) -> None:
     print(
         "| scenario | server | events/s landed | requests/s | p50 ms | p99 ms | "
-        "RSS/worker MB | CPU us/request: server / PostgreSQL / wrk | vs ceiling "
+        "RSS/worker MB (jobs) | CPU us/request: server / PostgreSQL / wrk | vs ceiling "
         "| bound set by PostgreSQL |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -402,9 +424,11 @@ def print_table(results: list[Result]) -> None:
             ratio = f"{r.events_per_s / ceiling.events_per_s:.2f}"
             bound = f"{postgres_bound(r, ceiling):.2f}"
         cpu = " / ".join(f"{us:.0f}" for us in r.cpu_us)
+        jobs = f" ({r.jobs_rss_mb:.0f})" if r.jobs_rss_mb else ""
         print(
             f"| {r.scenario} | {r.server} | {r.events_per_s:,.0f} | {r.requests_per_s:,.0f} "
-            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.rss_mb:.0f} | {cpu} | {ratio} | {bound} |"
+            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.rss_mb:.0f}{jobs} | {cpu} | {ratio} "
+            f"| {bound} |"
         )
     print()
     for r in results:

@@ -80,7 +80,7 @@ class AccessLogger(AbstractAccessLogger):
         # proxy included); other routes log their socket peer.
         address = request.get(CLIENT_ADDRESS, _NOT_LOCATED)
         if address is _NOT_LOCATED:
-            address = parse_address(request.remote)
+            address = parse_address(request.remote)  # printed only truncated, below
         self.logger.debug(
             '%s "%s %s" %s %.1fms',
             describe_client(address, settings.ipv4_prefix, settings.ipv6_prefix),

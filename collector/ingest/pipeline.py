@@ -22,8 +22,8 @@ from collector.ingest.enrich.client_address import Address
 from collector.ingest.enrich.geoip import GeoIP
 from collector.ingest.enrich.ip_truncation import truncated_address
 from collector.ingest.enrich.language import primary_language
-from collector.ingest.enrich.memo import memoize_short
-from collector.ingest.enrich.referrer import MEMO_SIZE, reduce_referrer, split_url
+from collector.ingest.enrich.memo import MEMO_SIZE, memoize_short
+from collector.ingest.enrich.referrer import reduce_referrer, split_url
 from collector.ingest.enrich.user_agent import CACHE_SIZE as USER_AGENT_CACHE_SIZE
 from collector.ingest.enrich.user_agent import Agent
 from collector.ingest.enrich.visitor_hash import visitor_hash

@@ -371,7 +371,7 @@ class Spool:
                 self._pending, self._pending_records, self._waiters = bytearray(), [], []
                 started = time.perf_counter()
                 try:
-                    self._write(data)  # into the page cache: quicker than a hop to a thread
+                    self._write(data)  # into the page cache, from the loop: no thread hop
                     if self.syncer is not None:
                         await self._sync_or_take_back(len(data))
                 except OSError as exc:

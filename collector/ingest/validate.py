@@ -18,7 +18,7 @@ import orjson
 
 from collector.ingest.codes import EVENT_TYPES, MEDIA_TYPES
 from collector.ingest.copy_format import LENGTH, NULL, REAL, integer, jsonb, smallint, text
-from collector.ingest.enrich.memo import memoize_short
+from collector.ingest.enrich.memo import MEMO_SIZE, memoize_short
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_EVENTS = 200
@@ -39,7 +39,6 @@ MAX_SECONDS = 10_000_000.0  # media positions: about 115 days
 MAX_Y = 2**31 - 1
 MAX_ENGAGEMENT_MS = 24 * 3600 * 1000
 MAX_SCREEN = 32767
-MEMO_SIZE = 2048
 
 
 class BadBody(Exception):

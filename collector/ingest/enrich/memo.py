@@ -16,6 +16,8 @@ from typing import TypeVar
 R = TypeVar("R")
 
 MAX_MEMO_CHARS = 512
+# Distinct values one memo keeps: a site's pages, referrers, elements, media.
+MEMO_SIZE = 2048
 
 
 def memoize_short(

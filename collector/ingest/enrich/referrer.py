@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import SplitResult, urlsplit
 
-from collector.ingest.enrich.memo import memoize_short
+from collector.ingest.enrich.memo import MEMO_SIZE, memoize_short
 
 MAX_REFERRER_PATH = 200
 MAX_URL_PATH = 1000
@@ -21,8 +21,6 @@ MAX_HOST = 253
 MAX_INPUT = 8192
 
 _HTTP_SCHEMES = ("http", "https")
-# Distinct pages, referrers and Origins remembered per process (memo.py).
-MEMO_SIZE = 2048
 
 
 def _split_http(url: str | None) -> tuple[SplitResult, str] | None:
