@@ -31,7 +31,10 @@ def serve(stdin: int = 0, stdout: int = 1) -> None:
                 os.fdatasync(fd)
             except OSError as exc:
                 answer = exc.errno or 5  # EIO when the OS gives no number
-            os.write(stdout, b"%d\n" % answer)
+            try:
+                os.write(stdout, b"%d\n" % answer)
+            except BrokenPipeError:
+                return  # the worker is gone (it died during this sync)
 
 
 if __name__ == "__main__":

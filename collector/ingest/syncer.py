@@ -100,7 +100,7 @@ class Syncer:
         process, self._process = self._process, None
         if process is None:
             return
-        with contextlib.suppress(ValueError, OSError):  # the loop may be closed already
+        with contextlib.suppress(ValueError, OSError, RuntimeError):  # the loop may be closed
             self._loop.remove_reader(process.stdout.fileno())
         process.stdin.close()  # the helper's loop ends at EOF
         if kill:
