@@ -112,3 +112,25 @@ def test_the_helper_ends_when_its_worker_is_killed(tmp_path):
     worker.kill()
     worker.wait()
     assert gone_within(helper, 5)
+
+
+def test_the_helper_answers_each_path_and_ends_quietly_when_its_worker_is_gone(tmp_path):
+    from collector.ingest import sync_helper
+
+    there = tmp_path / "a.seg"
+    there.write_bytes(b"x")
+    requests_r, requests_w = os.pipe()
+    answers_r, answers_w = os.pipe()
+    os.write(requests_w, bytes(there) + b"\0" + bytes(tmp_path / "missing.seg") + b"\0")
+    os.close(requests_w)
+    sync_helper.serve(requests_r, answers_w)  # returns at the end of its input
+    assert os.read(answers_r, 100) == b"0\n%d\n" % errno.ENOENT
+    os.close(requests_r)
+    # The worker died while a sync ran: its answer has nowhere to go.
+    requests_r, requests_w = os.pipe()
+    os.write(requests_w, bytes(there) + b"\0")
+    os.close(requests_w)
+    os.close(answers_r)
+    sync_helper.serve(requests_r, answers_w)  # no BrokenPipeError
+    for fd in (requests_r, answers_w):
+        os.close(fd)
