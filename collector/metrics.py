@@ -145,7 +145,7 @@ class Metrics:
             "# HELP peil_spool_writes_total Group writes to the spool (with fsync: fdatasyncs).",
             "# TYPE peil_spool_writes_total counter",
             f"peil_spool_writes_total {t('spool_writes'):.0f}",
-            "# HELP peil_spool_write_seconds_total Time spent writing (and syncing) the spool.",
+            "# HELP peil_spool_write_seconds_total Time from a group write to its sync's answer.",
             "# TYPE peil_spool_write_seconds_total counter",
             f"peil_spool_write_seconds_total {t('spool_write_seconds'):.6f}",
             "# HELP peil_spool_records_total Requests' records written to the spool.",

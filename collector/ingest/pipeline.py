@@ -22,7 +22,7 @@ from collector.ingest.enrich.client_address import Address
 from collector.ingest.enrich.geoip import GeoIP
 from collector.ingest.enrich.ip_truncation import truncated_address
 from collector.ingest.enrich.language import primary_language
-from collector.ingest.enrich.memo import MEMO_SIZE, memoize_short
+from collector.ingest.enrich.memo import MEMO_SIZE, REFERRER_PRIVATE_PARTS, memoize_short
 from collector.ingest.enrich.referrer import reduce_referrer, split_url
 from collector.ingest.enrich.user_agent import CACHE_SIZE as USER_AGENT_CACHE_SIZE
 from collector.ingest.enrich.user_agent import Agent
@@ -111,7 +111,7 @@ def _page_fields(url: str) -> bytes:
     return text(host) + text(path) + text(query)
 
 
-@memoize_short(MEMO_SIZE)
+@memoize_short(MEMO_SIZE, unless=REFERRER_PRIVATE_PARTS)
 def _referrer_field(ref: str | None, own_domains: tuple[str, ...]) -> bytes:
     return text(reduce_referrer(ref, own_domains))
 

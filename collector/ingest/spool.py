@@ -371,7 +371,10 @@ class Spool:
                 self._pending, self._pending_records, self._waiters = bytearray(), [], []
                 started = time.perf_counter()
                 try:
-                    self._write(data)  # into the page cache, from the loop: no thread hop
+                    # Into the page cache, from the loop: no thread hop. With fsync
+                    # no group is written while the previous one's sync runs, so a
+                    # slow disk stalls the sync (in the helper), not this write.
+                    self._write(data)
                     if self.syncer is not None:
                         await self._sync_or_take_back(len(data))
                 except OSError as exc:

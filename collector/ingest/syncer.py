@@ -24,6 +24,8 @@ import sys
 from collections import deque
 from pathlib import Path
 
+from collector.errors import PeilError
+
 HELPER = Path(__file__).with_name("sync_helper.py")
 CLOSE_TIMEOUT_S = 5.0
 
@@ -40,16 +42,22 @@ class Syncer:
         return self._process.pid if self._process is not None else None
 
     def start(self) -> None:
-        """Start the helper (raises OSError if it cannot be); call from the event loop."""
+        """Start the helper (PeilError if it cannot be); call from the event loop."""
         self._loop = asyncio.get_running_loop()
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(HELPER)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            # Its own session: a Ctrl-C in the terminal is for the worker, which
-            # still needs syncs while it drains.
-            start_new_session=True,
-        )
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(HELPER)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                # Its own session: a Ctrl-C in the terminal is for the worker,
+                # which still needs syncs while it drains.
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise PeilError(
+                f"Cannot start the spool's sync helper process ({exc.strerror}); with"
+                " PEIL_DURABILITY=fsync every worker needs one."
+            ) from None
         answers = self._process.stdout.fileno()
         os.set_blocking(answers, False)
         self._loop.add_reader(answers, self._read_answers)
@@ -106,6 +114,8 @@ class Syncer:
         if kill:
             process.kill()
         try:
+            # Blocks the loop, but only for as long as an exiting (or killed)
+            # process takes to go: its loop ends at once at EOF.
             process.wait(CLOSE_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             process.kill()

@@ -134,3 +134,20 @@ def test_the_helper_answers_each_path_and_ends_quietly_when_its_worker_is_gone(t
     sync_helper.serve(requests_r, answers_w)  # no BrokenPipeError
     for fd in (requests_r, answers_w):
         os.close(fd)
+
+
+async def test_the_helper_keeps_no_segment_open(syncer, tmp_path):
+    # The spool deletes written segments; an open file would keep its space.
+    path = tmp_path / "a.seg"
+    path.write_bytes(b"x" * 4096)
+    await syncer.sync(path)
+    assert str(path) not in {f.path for f in psutil.Process(syncer.pid).open_files()}
+
+
+async def test_a_helper_that_cannot_start_is_one_clear_sentence(monkeypatch):
+    from collector.errors import PeilError
+    from collector.ingest import syncer as syncer_module
+
+    monkeypatch.setattr(syncer_module.sys, "executable", "/nonexistent/python3")
+    with pytest.raises(PeilError, match="Cannot start the spool's sync helper process"):
+        Syncer().start()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import SplitResult, urlsplit
 
-from collector.ingest.enrich.memo import MEMO_SIZE, memoize_short
+from collector.ingest.enrich.memo import MEMO_SIZE, REFERRER_PRIVATE_PARTS, memoize_short
 
 MAX_REFERRER_PATH = 200
 MAX_URL_PATH = 1000
@@ -88,7 +88,7 @@ def reduce_referrer(ref: str | None, own_domains: Iterable[str]) -> str | None:
     return _reduce_referrer(ref, tuple(own_domains))
 
 
-@memoize_short(MEMO_SIZE)
+@memoize_short(MEMO_SIZE, unless=REFERRER_PRIVATE_PARTS)
 def _reduce_referrer(ref: str | None, own_domains: tuple[str, ...]) -> str | None:
     split = _split_http(ref)
     if split is None:
