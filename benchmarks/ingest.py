@@ -6,13 +6,14 @@ counts the rows that landed in PostgreSQL. In the same run it drives a no-op
 aiohttp server on uvloop that only parses the body with orjson (the
 ceiling) with the same load, and prints the ratio.
 
-It also measures where the CPU went during each load: microseconds of CPU
-per request in the server's processes (workers, the jobs process), in
-PostgreSQL and in wrk. On two cores shared by all of them, throughput is
-the cores divided by the CPU a request costs, so PostgreSQL's own share
-bounds the ratio to the ceiling whatever the collector does: a collector
-costing no more than the no-op server would still reach at most
-no-op / (no-op + PostgreSQL) of it. That bound is printed beside the ratio.
+It also measures where the CPU went during each load and its drain:
+microseconds of CPU per request in the server's processes (workers, their
+sync helpers, the jobs process), in the embedded PostgreSQL and in wrk.
+On two cores shared by all of them, throughput is the cores divided by the
+CPU a request costs, so PostgreSQL's own share bounds the ratio to the
+ceiling whatever the collector does: a collector costing no more than the
+no-op server would still reach at most no-op / (no-op + PostgreSQL) of it.
+That bound is printed beside the ratio.
 
     python benchmarks/ingest.py [--duration 10] [--connections 32]
 
@@ -86,16 +87,20 @@ def role(process: psutil.Process) -> str | None:
 
 
 class CpuMeter:
-    """CPU time of a server's process tree and of every postgres process, over a load,
-    and the peak RSS of its workers and of its jobs process (sampled every 0.25 s).
+    """CPU time of a server's process tree and of the embedded PostgreSQL's processes
+    over a load (and its drain), and the peak RSS of the server's workers and of its
+    jobs process (sampled every 0.25 s).
 
     PostgreSQL backends live as long as the pools' connections (the whole
     run), so a before/after difference per pid counts them; a process that
-    started during the load counts with all of its CPU time.
+    started during the load counts with all of its CPU time, one that ended
+    during it (a short autovacuum worker) is missed. With PEIL_DATABASE_URL
+    (`postgres` None) PostgreSQL's CPU is not measured.
     """
 
-    def __init__(self, server: subprocess.Popen) -> None:
+    def __init__(self, server: subprocess.Popen, postgres: int | None) -> None:
         self.root = psutil.Process(server.pid)
+        self.postgres = psutil.Process(postgres) if postgres else None
         self.peak_rss_mb = {"worker": 0.0, "jobs": 0.0}
         self._sampling = threading.Event()
 
@@ -111,19 +116,19 @@ class CpuMeter:
                     continue
 
     def _times(self) -> dict[int, tuple[str, float]]:
-        tree = [self.root, *self.root.children(recursive=True)]
-        tree_pids = {p.pid for p in tree}
+        parts = [("server", self.root), ("postgres", self.postgres)]
         found: dict[int, tuple[str, float]] = {}
-        for process in psutil.process_iter(["name"]):
-            is_postgres = (process.info["name"] or "").startswith("postgres")
-            if not is_postgres and process.pid not in tree_pids:
+        for part, root in parts:
+            if root is None:
                 continue
-            try:
-                times = process.cpu_times()
-            except psutil.Error:
-                continue
-            part = "postgres" if is_postgres else "server"
-            found[process.pid] = (part, times.user + times.system)
+            for process in [root, *root.children(recursive=True)]:
+                if part == "server" and process.name().startswith("postgres"):
+                    continue  # the embedded server, when serve itself started it
+                try:
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue
+                found[process.pid] = (part, times.user + times.system)
         return found
 
     def __enter__(self) -> CpuMeter:
@@ -224,14 +229,6 @@ def run_wrk(port: int, site: str, batch: int, args: argparse.Namespace) -> Load:
     )
 
 
-def measured_load(
-    server: subprocess.Popen, port: int, site: str, batch: int, args
-) -> tuple[Load, CpuUse, dict[str, float]]:
-    """wrk's load, the CPU that the server, PostgreSQL and wrk spent on it, and peak RSS."""
-    with CpuMeter(server) as meter:
-        load = run_wrk(port, site, batch, args)
-    meter.use.loader = load.cpu_s
-    return load, meter.use, meter.peak_rss_mb
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -274,17 +271,20 @@ def wait_drained(url: str, expected: int, timeout: float = 120) -> tuple[int, fl
     return last, time.monotonic() - started
 
 
-def bench_noop(batch: int, workers: int, args) -> Result:
+def bench_noop(batch: int, workers: int, args, postgres: int | None) -> Result:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, str(HERE / "noop_server.py"), str(port), str(workers)], cwd=HERE.parent
     )
     try:
         wait_listening(port, "/api/events")
-        load, cpu, rss = measured_load(server, port, "noop", batch, args)
+        with CpuMeter(server, postgres) as meter:
+            load = run_wrk(port, "noop", batch, args)
     finally:
         server.terminate()
         server.wait(10)
+    cpu, rss = meter.use, meter.peak_rss_mb
+    cpu.loader = load.cpu_s
     rps = load.requests / load.seconds
     return Result(
         f"{batch} ev/req, {workers} worker(s)",
@@ -299,7 +299,14 @@ def bench_noop(batch: int, workers: int, args) -> Result:
 
 
 def bench_peil(
-    batch: int, workers: int, durability: str, args, env: dict[str, str], site: str, url: str
+    batch: int,
+    workers: int,
+    durability: str,
+    args,
+    env: dict[str, str],
+    site: str,
+    url: str,
+    postgres: int | None,
 ) -> Result:
     asyncio.run(truncate_events(url))
     port = free_port()
@@ -310,11 +317,15 @@ def bench_peil(
     )
     try:
         wait_listening(port, "/healthz")
-        load, cpu, rss = measured_load(server, port, site, batch, args)
-        accepted = (load.requests - load.errors) * batch
-        landed, drain_s = wait_drained(url, accepted)
+        # The drain is part of the cost: what the writer and PostgreSQL still
+        # do for the load after wrk has stopped.
+        with CpuMeter(server, postgres) as meter:
+            load = run_wrk(port, site, batch, args)
+            landed, drain_s = wait_drained(url, (load.requests - load.errors) * batch)
     finally:
         stop(server)
+    cpu, rss = meter.use, meter.peak_rss_mb
+    cpu.loader = load.cpu_s
     rps = load.requests / load.seconds
     return Result(
         f"{batch} ev/req, {workers} worker(s)",
@@ -365,14 +376,15 @@ def main() -> None:
         url = env.get("PEIL_DATABASE_URL") or _with_database(
             embedded.start(), "peil"
         )  # already running: returns its URL
+        postgres = embedded.server_pid() if embedded is not None else None
         results = []
         for workers in map(int, args.workers.split(",")):
             for batch in map(int, args.batches.split(",")):
                 for mode in ["ceiling", *args.durability.split(",")]:
                     if mode == "ceiling":
-                        run = bench_noop(batch, workers, args)
+                        run = bench_noop(batch, workers, args, postgres)
                     else:
-                        run = bench_peil(batch, workers, mode, args, env, site, url)
+                        run = bench_peil(batch, workers, mode, args, env, site, url, postgres)
                     results.append(run)
                     print_result(run, file=sys.stderr)
         print_table(results)
@@ -396,11 +408,13 @@ def print_result(r: Result, file=sys.stdout) -> None:
     )
 
 
-def postgres_bound(peil: Result, ceiling: Result) -> float:
+def postgres_bound(peil: Result, ceiling: Result) -> str:
     """The ratio to the ceiling a collector costing no more than the no-op server could reach,
     given the CPU PostgreSQL itself spent per request in this run (see the module doc)."""
     noop = sum(ceiling.cpu_us)
-    return noop / (noop + peil.cpu_us[1]) if noop else 0.0
+    if not peil.cpu_us[1] or not noop:
+        return "n/a"  # PostgreSQL not measured (PEIL_DATABASE_URL)
+    return f"{noop / (noop + peil.cpu_us[1]):.2f}"
 
 
 def half_ceiling_budget(peil: Result, ceiling: Result) -> float:
@@ -422,7 +436,7 @@ def print_table(results: list[Result]) -> None:
         if r.server.startswith("peil"):
             ceiling = ceilings[r.scenario]
             ratio = f"{r.events_per_s / ceiling.events_per_s:.2f}"
-            bound = f"{postgres_bound(r, ceiling):.2f}"
+            bound = postgres_bound(r, ceiling)
         cpu = " / ".join(f"{us:.0f}" for us in r.cpu_us)
         jobs = f" ({r.jobs_rss_mb:.0f})" if r.jobs_rss_mb else ""
         print(
@@ -432,7 +446,7 @@ def print_table(results: list[Result]) -> None:
         )
     print()
     for r in results:
-        if r.server.startswith("peil"):
+        if r.server.startswith("peil") and r.cpu_us[1]:
             ceiling = ceilings[r.scenario]
             print(
                 f"{r.scenario}, {r.server}: half the ceiling leaves the collector "
