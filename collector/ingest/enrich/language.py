@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from collector.ingest.enrich.memo import memoize_short
-
 # Real headers are well under this; parsing stays bounded whatever a client sends.
 MAX_HEADER_CHARS = 256
 
@@ -13,7 +11,6 @@ _PRIMARY_RE = re.compile(r"[A-Za-z]{2,3}")
 _Q_RE = re.compile(r"\s*q\s*=\s*(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)\s*", re.IGNORECASE)
 
 
-@memoize_short(1024)
 def primary_language(accept_language: str | None) -> str | None:
     """Lowercased primary subtag (2-3 letters) of the highest-q language, e.g. "nl"
     for "nl-NL,nl;q=0.9,en;q=0.8"; None when no entry is a usable language."""

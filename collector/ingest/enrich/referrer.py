@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import SplitResult, urlsplit
 
-from collector.ingest.enrich.memo import MEMO_SIZE, REFERRER_PRIVATE_PARTS, memoize_short
+from collector.ingest.enrich.memo import MEMO_SIZE, memoize_short
 
 MAX_REFERRER_PATH = 200
 MAX_URL_PATH = 1000
@@ -85,11 +85,6 @@ def reduce_referrer(ref: str | None, own_domains: Iterable[str]) -> str | None:
     """Referrer as scheme-less "host/path" ("google.com/search" for
     "https://www.google.com/search?q=x"), or None when empty, not http(s), or a
     self-referral from one of the site's own domains."""
-    return _reduce_referrer(ref, tuple(own_domains))
-
-
-@memoize_short(MEMO_SIZE, unless=REFERRER_PRIVATE_PARTS)
-def _reduce_referrer(ref: str | None, own_domains: tuple[str, ...]) -> str | None:
     split = _split_http(ref)
     if split is None:
         return None
