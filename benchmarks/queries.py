@@ -42,10 +42,10 @@ from collector.db.connect import _with_database  # noqa: E402
 from collector.db.embedded import EmbeddedPostgres  # noqa: E402
 from collector.db.migrate import apply_migrations  # noqa: E402
 from collector.db.partitions import ensure_partitions  # noqa: E402
-from collector.jobs.rollup import fold_new  # noqa: E402
+from collector.rollup.days import day_bounds  # noqa: E402
+from collector.rollup.job import fold_new  # noqa: E402
+from collector.rollup.media_plays import MEDIA_CODES, MediaEvent, summarize  # noqa: E402
 from collector.store.accounts import add_user, create_token  # noqa: E402
-from collector.store.media_plays import MEDIA_CODES, MediaEvent, summarize  # noqa: E402
-from collector.store.rollups import day_bounds  # noqa: E402
 
 SMALL_SITES = 10
 BIG_SHARE = 0.9

@@ -41,7 +41,7 @@ from queries import GENERATE_DAY, bench_database  # noqa: E402
 
 from collector.db.migrate import apply_migrations  # noqa: E402
 from collector.db.partitions import ensure_partitions  # noqa: E402
-from collector.jobs import rollup  # noqa: E402
+from collector.rollup import job as rollup  # noqa: E402
 
 TARGET_RATE = 40_000
 TARGET_LAG_S = 60.0

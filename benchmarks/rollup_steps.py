@@ -3,7 +3,7 @@
 Steps (default): fills today's partition with PREFILL rows of the rollup
 benchmark's generator (benchmarks/rollup.py: its visitors, event mix and
 attributes) and folds them; then RUNS times: COPY ROWS new rows, then time
-one rollup run (collector.jobs.rollup.fold_new, as `peil serve` runs it)
+one rollup run (collector.rollup.job.fold_new, as `peil serve` runs it)
 and each step of it, with nothing else running. Then IDLE runs with nothing
 new. Prints for each step its time in every run, the median, and its share
 of the median run; the run's throughput against the target insert rate;
@@ -17,7 +17,7 @@ with the events_rollup_xact btree index (as migration 0005 creates it) and
 with no such index, ROUNDS interleaved rounds of ROWS rows (which variant
 goes first alternates). After each COPY, ROWS/2 more rows, and the time a
 run takes to read those new rows by snapshot
-(collector.store.rollups.load_new_rows, into its temp table) from a
+(collector.rollup.fold.load_new_rows, into its temp table) from a
 partition then holding 1.5 x ROWS rows. Also tries a BRIN index instead and
 prints what PostgreSQL says.
 
@@ -52,11 +52,11 @@ sys.path.insert(0, str(HERE))
 from queries import bench_database  # noqa: E402
 from rollup import COLUMNS, TARGET_RATE, Rows, new_site  # noqa: E402
 
-from collector.jobs import rollup  # noqa: E402
-from collector.store import rollups as store  # noqa: E402
+from collector.rollup import fold as store  # noqa: E402
+from collector.rollup import job as rollup  # noqa: E402
 
 BATCH = 20_000  # rows per COPY, as the benchmark loader sends them
-# The steps of a run (collector/jobs/rollup.py: fold_new), in the order it takes
+# The steps of a run (collector/rollup/job.py: fold_new), in the order it takes
 # them, and the steps of fold_input, which it calls once per run here.
 RUN_STEPS = (
     "has_new_rows",
@@ -84,7 +84,7 @@ OTHER = "other"  # of a run: lock, transaction, snapshot, commit; of fold_input:
 
 @contextlib.contextmanager
 def timed_steps() -> Iterator[dict[str, float]]:
-    """Seconds spent in each step function of collector.store.rollups, summed
+    """Seconds spent in each step function of collector.rollup.fold, summed
     over the calls made while the context is open. The functions are replaced
     in the module (the job and fold_input look them up there at each call)
     and put back on exit. A step the module lacks (older code) is left out:
@@ -120,7 +120,7 @@ async def timed_run(
 ) -> tuple[int, dict[str, float]]:
     """One rollup run: the rows it folded, and seconds per step (`total`: the run;
     `other`: the run outside the steps; `fold_input other`: fold_input outside
-    its _fold_* steps; a step missing from collector.store.rollups: no key)."""
+    its _fold_* steps; a step missing from collector.rollup.fold: no key)."""
     profiler = cProfile.Profile() if profile else None
     with timed_steps() as spent:
         started = time.perf_counter()
@@ -257,7 +257,7 @@ async def explained_run(conn: asyncpg.Connection, min_ms: int) -> None:
 
 async def copy_index(conn: asyncpg.Connection, args: argparse.Namespace) -> None:
     site_id = await new_site(conn)
-    # A run's settings for reading (collector/jobs/rollup.py): its temp table in
+    # A run's settings for reading (collector/rollup/job.py): its temp table in
     # memory, and a plan made for the snapshot at hand.
     await conn.execute(f"SET temp_buffers = '{rollup.TEMP_BUFFERS}'")
     await conn.execute("SET plan_cache_mode = force_custom_plan")

@@ -18,19 +18,19 @@ from aiohttp.abc import AbstractAccessLogger
 from collector import health, tracker
 from collector.config import Settings
 from collector.db.connect import create_pool
+from collector.durable.dedup import RecentIds
+from collector.durable.queue import EventQueue
+from collector.durable.spool import Spool, claim_orphans
+from collector.durable.writer import BATCH_ROWS, Writer, remember_replayed
 from collector.errors import PeilError
-from collector.ingest.dedup import RecentIds
 from collector.ingest.enrich.client_address import parse_address
 from collector.ingest.enrich.geoip import GeoIP
 from collector.ingest.enrich.ip_truncation import describe_client
 from collector.ingest.enrich.user_agent import warm_up
 from collector.ingest.handlers import CLIENT_ADDRESS, INGEST, Ingest, add_routes
-from collector.ingest.queue import EventQueue
 from collector.ingest.ratelimit import RateLimiter
 from collector.ingest.salts import SaltKeeper
 from collector.ingest.sites import SiteRegistry
-from collector.ingest.spool import Spool, claim_orphans
-from collector.ingest.writer import BATCH_ROWS, Writer, remember_replayed
 from collector.jobs.scheduler import Scheduler, standard_jobs
 from collector.keys import METRICS, POOL, SCHEDULER, SETTINGS, WRITER
 from collector.metrics import Metrics

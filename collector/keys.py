@@ -6,7 +6,7 @@ import asyncpg
 from aiohttp import web
 
 from collector.config import Settings
-from collector.ingest.writer import Writer
+from collector.durable.writer import Writer
 from collector.jobs.scheduler import Scheduler
 from collector.metrics import Metrics
 

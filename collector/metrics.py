@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from collector.ingest.codes import DROP_REASONS
+from collector.model.vocabulary import DROP_REASONS
 
 STATUSES = (202, 400, 403, 413, 429, 503)
 # Upper bounds (seconds) of the batch write latency histogram.

@@ -17,8 +17,8 @@ import orjson
 from aiohttp import web
 
 from collector.keys import POOL, SETTINGS
+from collector.rollup.days import day_bounds, local_day
 from collector.store.audit import record
-from collector.store.rollups import day_bounds, local_day
 from collector.store.sessions import User
 from dashboard import export, login, page, params
 from dashboard.auth import Unauthorized, authenticate

@@ -22,10 +22,9 @@ import orjson
 from aiohttp import web
 
 from collector.config import Settings
-from collector.ingest.codes import EVENT_NAMES
+from collector.model.vocabulary import DEVICE_NAMES, EVENT_NAMES
 
 PREFETCH_ROWS = 2000
-DEVICES = {0: "unknown", 1: "desktop", 2: "mobile", 3: "tablet"}
 
 # (output name, SQL expression over `events`): a fixed list, never from input.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -86,7 +85,7 @@ def plain(name: str, value: Any) -> Any:
     if name == "type":
         return EVENT_NAMES.get(value, str(value))
     if name == "device":
-        return DEVICES.get(value, "unknown")
+        return DEVICE_NAMES.get(value, "unknown")
     if name == "ts":
         return value.isoformat()
     if name == "props":

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from collector.store.rollups import DIMENSIONS
+from collector.model.vocabulary import DIMENSIONS
 
 DEFAULT_DAYS = 30
 MAX_RANGE_DAYS = 3660
@@ -93,7 +93,7 @@ def limit(query: Mapping[str, str]) -> int:
 
 
 def dimension(query: Mapping[str, str]) -> str:
-    return choice(query, "by", tuple(DIMENSIONS), required=True)
+    return choice(query, "by", DIMENSIONS, required=True)
 
 
 def export_format(query: Mapping[str, str]) -> str:

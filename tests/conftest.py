@@ -8,29 +8,24 @@ create databases).
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import secrets
 import shutil
-import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-from aiohttp import web
 
-from collector.app import AccessLogger, make_app
-from collector.cli import run
 from collector.config import Settings, load_settings
 from collector.db.embedded import EmbeddedPostgres
 from collector.db.migrate import prepare_database
+from tests.support.app import RunningApp, running_app
+from tests.support.cli import CliResult, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -129,70 +124,11 @@ def settings(env: dict[str, str]) -> Settings:
     return load_settings(env)
 
 
-@dataclass
-class RunningApp:
-    url: str
-    app: web.Application
-    runner: web.AppRunner
-
-
-@asynccontextmanager
-async def running_app(settings: Settings, database_url: str) -> AsyncIterator[RunningApp]:
-    """Peil's app served by a real aiohttp server on a free loopback port."""
-    runner = web.AppRunner(make_app(settings, database_url), access_log_class=AccessLogger)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield RunningApp(f"http://127.0.0.1:{port}", runner.app, runner)
-    finally:
-        await runner.cleanup()
-
-
-@asynccontextmanager
-async def database_refusing_connections(database_url, pg_admin_url):
-    """PostgreSQL up but refusing this database, its open connections cut."""
-    name = urlsplit(database_url).path.lstrip("/")
-    admin = await asyncpg.connect(pg_admin_url)
-    try:
-        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = $1 AND pid <> pg_backend_pid()",
-            name,
-        )
-        yield
-    finally:
-        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        await admin.close()
-
-
 @pytest.fixture(scope="module")
 async def server(settings: Settings, database_url: str) -> AsyncIterator[RunningApp]:
     """A real aiohttp server of Peil's app on a loopback port, for the whole module."""
     async with running_app(settings, database_url) as running:
         yield running
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(*argv: str, env: dict[str, str], stdin: str = "") -> CliResult:
-    """Run `peil ARGV` in this process (in a thread with its own event loop)."""
-    out, err = io.StringIO(), io.StringIO()
-    saved_stdin = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        with redirect_stdout(out), redirect_stderr(err), ThreadPoolExecutor(1) as pool:
-            code = pool.submit(run, list(argv), env).result()
-    finally:
-        sys.stdin = saved_stdin
-    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture

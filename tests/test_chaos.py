@@ -18,8 +18,8 @@ from pathlib import Path
 import asyncpg
 
 from collector.db.migrate import prepare_database
-from collector.ingest.writer import copy_rows
-from tests.ingest.test_writer import row
+from collector.durable.writer import copy_rows
+from tests.support.rows import row
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "benchmarks" / "chaos.py"

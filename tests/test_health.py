@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.conftest import database_refusing_connections, running_app
+from tests.support.app import database_refusing_connections, running_app
 
 
 async def get(url: str) -> tuple[int, dict]:

@@ -9,10 +9,10 @@ import sys
 import asyncpg
 
 from collector.cli.common import add_command, with_database
+from collector.cli.demo_traffic import add_demo_traffic
 from collector.config import Settings
-from collector.jobs.rollup import refold_site
+from collector.rollup.job import refold_site
 from collector.store.accounts import add_user, user_id_by_email
-from collector.store.demo_traffic import add_demo_traffic
 from collector.store.sites import add_site
 
 DEMO_SITE_NAME = "Peil demo"

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from collector.config import Settings
-from collector.ingest.dedup import RecentIds
+from collector.durable.dedup import RecentIds
+from collector.durable.spool import Spool, SpoolFull
 from collector.ingest.enrich.client_address import client_address
 from collector.ingest.enrich.geoip import GeoIP
 from collector.ingest.enrich.referrer import host_allowed, origin_host, split_url
@@ -31,7 +32,6 @@ from collector.ingest.pipeline import (
 from collector.ingest.ratelimit import RateLimiter
 from collector.ingest.salts import SaltKeeper
 from collector.ingest.sites import SiteInfo, SiteRegistry
-from collector.ingest.spool import Spool, SpoolFull
 from collector.ingest.validate import (
     MAX_BODY_BYTES,
     MAX_REF,

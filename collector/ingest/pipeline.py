@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from collector.config import Settings
-from collector.ingest.copy_format import bigint, inet, integer, row, smallint, text
-from collector.ingest.dedup import RecentIds
+from collector.durable.copy_format import bigint, inet, integer, row, smallint, text
+from collector.durable.dedup import RecentIds
 from collector.ingest.enrich.client_address import Address
 from collector.ingest.enrich.geoip import GeoIP
 from collector.ingest.enrich.ip_truncation import truncated_address

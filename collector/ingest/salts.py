@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import asyncpg
 
-from collector.jobs.scheduler import repeat_every
+from collector.model.periodic import repeat_every
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from collector.jobs.scheduler import repeat_every
+from collector.model.periodic import repeat_every
 
 REFRESH_INTERVAL_S = 5.0
 UNKNOWN_KEY_REFRESH_S = 1.0

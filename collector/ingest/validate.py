@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from collector.ingest.codes import EVENT_TYPES, MEDIA_TYPES
-from collector.ingest.copy_format import LENGTH, NULL, REAL, integer, jsonb, smallint, text
+from collector.durable.copy_format import LENGTH, NULL, REAL, integer, jsonb, smallint, text
 from collector.ingest.enrich.memo import MEMO_SIZE, memoize_short
+from collector.model.vocabulary import EVENT_TYPES, MEDIA_TYPES
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_EVENTS = 200

@@ -18,7 +18,9 @@ from functools import partial
 import asyncpg
 
 from collector.config import Settings
-from collector.jobs import purge, rollup, upkeep
+from collector.jobs import purge, upkeep
+from collector.model.periodic import repeat_every
+from collector.rollup import job as rollup
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +40,6 @@ class Job:
         except Exception as exc:
             log.warning("job %s failed: %s", self.name, exc)
 
-
-async def repeat_every(interval_s: float, work: Callable[[], Awaitable[object]], what: str) -> None:
-    """Run `work` every `interval_s` seconds, forever; a failure is one log line, not the end."""
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            await work()
-        except Exception as exc:
-            log.warning("could not %s: %s", what, exc)
 
 
 def standard_jobs(settings: Settings | None = None) -> list[Job]:

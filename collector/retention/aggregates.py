@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 
-from collector.store.rollups import ROLLUP_TABLES
+from collector.rollup.fold import ROLLUP_TABLES
 
 
 @dataclass(frozen=True)

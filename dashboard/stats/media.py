@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from collector.store.media_plays import RETENTION_POINTS
+from collector.rollup.media_plays import RETENTION_POINTS
 from dashboard.stats import ratio
 
 MAX_MEDIA = 500

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from collector.ingest.codes import EVENT_NAMES
+from collector.model.vocabulary import EVENT_NAMES
 from dashboard.stats import ratio
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from collector.ingest.codes import EVENT_TYPES
+from collector.model.vocabulary import EVENT_TYPES
 
 VISITORS_WINDOW = timedelta(minutes=5)
 PAGEVIEWS_WINDOW = timedelta(minutes=30)

@@ -21,7 +21,7 @@ import pytest
 from collector.cli.purge import TerminalProgress
 from collector.db.partitions import partition_name
 from collector.retention.purge import PURGE_LOCK_KEY
-from tests.jobs.data import add_events, add_site, reset
+from tests.support.jobs_data import add_events, add_site, reset
 
 
 def ago(days: float) -> datetime:

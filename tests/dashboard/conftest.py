@@ -8,9 +8,7 @@ import orjson
 import pytest
 
 from collector.store.accounts import add_user, create_token
-
-EMAIL = "analyst@example.nl"
-PASSWORD = "correct horse battery"
+from tests.support.dashboard_data import EMAIL, PASSWORD
 
 
 @pytest.fixture(scope="module")

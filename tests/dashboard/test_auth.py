@@ -6,8 +6,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from tests.dashboard.conftest import EMAIL, PASSWORD
-from tests.dashboard.data import add_site
+from tests.support.dashboard_data import EMAIL, PASSWORD, add_site
 
 OVERVIEW = "/api/stats/overview"
 

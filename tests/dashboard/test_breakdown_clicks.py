@@ -8,7 +8,7 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from tests.dashboard.data import EXAMPLE_DAY, add_events, add_site, at, fold
+from tests.support.dashboard_data import EXAMPLE_DAY, add_events, add_site, at, fold
 
 D = EXAMPLE_DAY
 D1 = D + timedelta(days=1)

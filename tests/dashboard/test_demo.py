@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import asyncpg
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 
 async def count_events(database_url: str) -> int:

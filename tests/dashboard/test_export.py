@@ -14,9 +14,8 @@ import orjson
 import pytest
 
 from collector.config import load_settings
-from tests.conftest import running_app
-from tests.dashboard.conftest import EMAIL
-from tests.dashboard.data import EXAMPLE_DAY, add_events, add_site, at
+from tests.support.app import running_app
+from tests.support.dashboard_data import EMAIL, EXAMPLE_DAY, add_events, add_site, at
 
 D = EXAMPLE_DAY
 RANGE = {"from": D.isoformat(), "to": D.isoformat()}

@@ -8,8 +8,8 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from collector.store.media_plays import MediaEvent, covered_points, union
-from tests.dashboard.data import EXAMPLE_DAY, add_events, add_site, at, fold
+from collector.rollup.media_plays import MediaEvent, covered_points, union
+from tests.support.dashboard_data import EXAMPLE_DAY, add_events, add_site, at, fold
 
 D = EXAMPLE_DAY
 VIDEO = {"el": "video#intro", "src": "https://www.example.nl/intro.mp4", "dur": 100.0}
@@ -130,7 +130,7 @@ def test_media_event_carries_the_row_in_column_order():
 def test_the_rollup_fast_path_summarizes_like_summarize():
     import random
 
-    from collector.store.media_plays import EVENT_TYPES, summarize, summarize_one
+    from collector.rollup.media_plays import EVENT_TYPES, summarize, summarize_one
 
     rng = random.Random(5)
     types = [EVENT_TYPES[t] for t in ("videoLoad", "play", "pause", "seek", "rewind", "ended")]

@@ -10,9 +10,16 @@ import aiohttp
 import asyncpg
 import pytest
 
-from tests.dashboard.conftest import EMAIL, PASSWORD
-from tests.dashboard.data import EXAMPLE_DAY, add_events, add_site, at, fold
-from tests.tracker.harness import chromium
+from tests.support.browser import chromium
+from tests.support.dashboard_data import (
+    EMAIL,
+    EXAMPLE_DAY,
+    PASSWORD,
+    add_events,
+    add_site,
+    at,
+    fold,
+)
 
 HOSTILE_PATH = "/<img src=x onerror=\"document.title='pwned'\">"
 

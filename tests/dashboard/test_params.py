@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from tests.dashboard.data import add_site
+from tests.support.dashboard_data import add_site
 
 CASES = [
     # (path, parameters besides the test site's key (None: left out), words the error must contain)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.dashboard.data import add_events, add_site
+from tests.support.dashboard_data import add_events, add_site
 
 
 async def test_realtime_counts_the_last_5_and_30_minutes(get, db):

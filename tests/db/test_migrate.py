@@ -18,7 +18,7 @@ from collector.db.partitions import (
     partition_day,
     partition_name,
 )
-from collector.ingest.copy_format import COLUMNS as COPY_COLUMNS
+from collector.durable.copy_format import COLUMNS as COPY_COLUMNS
 
 
 async def test_concurrent_first_apply_runs_each_migration_once(empty_database_url):

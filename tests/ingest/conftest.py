@@ -1,34 +1,23 @@
-"""Ingest tests: loopback is a trusted proxy (so a test can send from any
-address with X-Forwarded-For), no rate limit, and one site on example.nl."""
+"""Fixtures of the ingest tests: loopback is a trusted proxy, no rate limit, one site on
+example.nl (tests/support/ingest_site.py)."""
 
 from __future__ import annotations
 
-import uuid
-
-import asyncpg
 import pytest
 
-from collector.config import load_settings
-from tests.conftest import running_app
+from tests.support.app import running_app
+from tests.support.ingest_site import add_example_site, ingest_settings
 
 
 @pytest.fixture(scope="module")
 def settings(env):
-    return load_settings({**env, "PEIL_TRUSTED_PROXIES": "127.0.0.0/8", "PEIL_RATE_LIMIT": "0"})
+    return ingest_settings(env)
 
 
 @pytest.fixture(scope="module")
 async def site(database_url):
-    """A site on example.nl (subdomains included); returns its key and id."""
-    conn = await asyncpg.connect(database_url)
-    key = "site" + uuid.uuid4().hex[:8]
-    site_id = await conn.fetchval(
-        "INSERT INTO sites (key, name, domains) VALUES ($1, 'Example', '{example.nl}') "
-        "RETURNING id",
-        key,
-    )
-    await conn.close()
-    return {"key": key, "id": site_id}
+    """A site on example.nl (subdomains included); its key and id."""
+    return await add_example_site(database_url)
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ import aiohttp
 import orjson
 import pytest
 
-from collector.ingest.codes import EVENT_TYPES
 from collector.keys import METRICS, WRITER
-from tests.conftest import running_app
-from tests.ingest.client import CHROME, ORIGIN, body, new_id, post, post_no_flush, rows
+from collector.model.vocabulary import EVENT_TYPES
+from tests.support.app import running_app
+from tests.support.client import CHROME, ORIGIN, body, new_id, post, post_no_flush, rows
 
 
 async def test_every_wire_field_lands_in_its_column(server, site, db):

@@ -10,7 +10,7 @@ import pytest
 
 from collector.errors import PeilError
 from collector.ingest.enrich.geoip import Geo, GeoIP, geo_from_record
-from tests.ingest.mmdb import write_mmdb as _write
+from tests.support.mmdb import write_mmdb as _write
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 
 from collector.ingest.handlers import INGEST
-from tests.conftest import running_app
-from tests.ingest.client import body, post
-from tests.ingest.mmdb import write_mmdb
+from tests.support.app import running_app
+from tests.support.client import body, post
+from tests.support.mmdb import write_mmdb
 
 LAYOUTS = {
     "geolite2-city": (

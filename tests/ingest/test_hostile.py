@@ -30,12 +30,12 @@ import pytest
 
 import collector.app
 import collector.ingest.handlers
-from collector.ingest.codes import EVENT_FIELDS, EVENT_TYPES, MEDIA_TYPES
 from collector.ingest.validate import MAX_BODY_BYTES
 from collector.keys import METRICS, WRITER
+from collector.model.vocabulary import EVENT_FIELDS, EVENT_TYPES, MEDIA_TYPES
 from dashboard.export import csv_cell
-from tests.conftest import running_app
-from tests.ingest.client import CHROME, ORIGIN, body, new_id, post, rows
+from tests.support.app import running_app
+from tests.support.client import CHROME, ORIGIN, body, new_id, post, rows
 
 MB = 1 << 20
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from collector.durable.copy_format import smallint, text
+from collector.durable.dedup import RecentIds
 from collector.ingest import pipeline
-from collector.ingest.copy_format import smallint, text
-from collector.ingest.dedup import RecentIds
 from collector.ingest.enrich.language import primary_language
 from collector.ingest.enrich.memo import MAX_MEMO_CHARS, memoize_short
 from collector.ingest.enrich.referrer import reduce_referrer, split_url

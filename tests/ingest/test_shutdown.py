@@ -11,8 +11,8 @@ import uuid
 
 import aiohttp
 
-from tests.ingest.client import CHROME, ORIGIN, body
-from tests.test_serve import free_port, wait_healthy
+from tests.support.client import CHROME, ORIGIN, body
+from tests.support.serve import free_port, wait_healthy
 
 
 async def test_sigterm_drains_every_acknowledged_event(env, site, db):

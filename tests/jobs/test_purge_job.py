@@ -13,7 +13,7 @@ import pytest
 from collector.config import load_settings
 from collector.jobs import purge as purge_job
 from collector.retention.purge import PURGE_LOCK_KEY
-from tests.jobs.data import add_events, add_site, reset
+from tests.support.jobs_data import add_events, add_site, reset
 
 NOW = datetime(2031, 5, 20, 12, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ import pytest
 
 from collector.db.partitions import DAYS_AHEAD, list_partitions
 from collector.jobs import upkeep
-from tests.jobs.data import reset
+from tests.support.jobs_data import reset
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from tests.tracker.conftest import Browser, Site, Stored, Tab
-from tests.tracker.harness import PageServer
+from tests.support.browser import Browser, PageServer, Site, Stored, Tab
 
 BODY_KEYS = {"site", "url", "ref", "sw", "sh", "pv", "uid", "sid", "events"}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tracker.harness import DIST, TRACKER_JS
+from tests.support.browser import DIST, TRACKER_JS
 
 BUDGET = 3072
 

@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 
 from collector.tracker import accepts_gzip, etag_matches
-from tests.conftest import RunningApp
-from tests.tracker.harness import DIST, REPO
+from tests.support.app import RunningApp
+from tests.support.browser import DIST, REPO
 
 
 @pytest.fixture

@@ -14,10 +14,7 @@ from typing import NamedTuple
 
 import ua_parser
 
-DEVICE_UNKNOWN = 0
-DEVICE_DESKTOP = 1
-DEVICE_MOBILE = 2
-DEVICE_TABLET = 3
+from collector.model.vocabulary import DEVICE_DESKTOP, DEVICE_MOBILE, DEVICE_TABLET, DEVICE_UNKNOWN
 
 # Longer strings are padding or attacks; the first 512 chars identify any real agent,
 # and truncating before caching bounds the cache's memory.

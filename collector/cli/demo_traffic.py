@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 
 from collector.db.partitions import ensure_partitions
-from collector.ingest.codes import EVENT_TYPES
-from collector.store.rollups import local_day, local_midnight
+from collector.model.vocabulary import EVENT_TYPES
+from collector.rollup.days import local_day, local_midnight
 
 COLUMNS = (
     "ts",

@@ -46,7 +46,7 @@ from pathlib import Path
 from struct import Struct
 from typing import NamedTuple
 
-from collector.ingest.syncer import Syncer
+from collector.durable.syncer import Syncer
 
 log = logging.getLogger(__name__)
 

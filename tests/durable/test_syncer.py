@@ -15,7 +15,7 @@ import time
 import psutil
 import pytest
 
-from collector.ingest.syncer import Syncer
+from collector.durable.syncer import Syncer
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_the_helper_ends_when_its_worker_is_killed(tmp_path):
             textwrap.dedent(
                 """
                 import asyncio, sys, time
-                from collector.ingest.syncer import Syncer
+                from collector.durable.syncer import Syncer
 
                 async def main():
                     syncer = Syncer()
@@ -115,7 +115,7 @@ def test_the_helper_ends_when_its_worker_is_killed(tmp_path):
 
 
 def test_the_helper_answers_each_path_and_ends_quietly_when_its_worker_is_gone(tmp_path):
-    from collector.ingest import sync_helper
+    from collector.durable import sync_helper
 
     there = tmp_path / "a.seg"
     there.write_bytes(b"x")
@@ -145,8 +145,8 @@ async def test_the_helper_keeps_no_segment_open(syncer, tmp_path):
 
 
 async def test_a_helper_that_cannot_start_is_one_clear_sentence(monkeypatch):
+    from collector.durable import syncer as syncer_module
     from collector.errors import PeilError
-    from collector.ingest import syncer as syncer_module
 
     monkeypatch.setattr(syncer_module.sys, "executable", "/nonexistent/python3")
     with pytest.raises(PeilError, match="Cannot start the spool's sync helper process"):

@@ -11,8 +11,12 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from collector.db.partitions import ensure_partitions
-from collector.ingest.codes import EVENT_TYPES
-from collector.jobs.rollup import refold_site
+from collector.model.vocabulary import EVENT_TYPES
+from collector.rollup.job import refold_site
+
+EMAIL = "analyst@example.nl"
+PASSWORD = "correct horse battery"
+
 
 EXAMPLE_DAY = date.today() - timedelta(days=10)
 

@@ -12,10 +12,10 @@ import asyncpg
 import pytest
 
 from collector.db.connect import create_pool
-from collector.jobs import rollup
 from collector.jobs.scheduler import standard_jobs
-from collector.store.rollups import OPEN_STATE_TABLES, ROLLUP_TABLES
-from tests.dashboard.data import EXAMPLE_DAY, add_events, add_site, at
+from collector.rollup import job as rollup
+from collector.rollup.fold import OPEN_STATE_TABLES, ROLLUP_TABLES
+from tests.support.dashboard_data import EXAMPLE_DAY, add_events, add_site, at
 
 D = EXAMPLE_DAY
 

@@ -17,15 +17,15 @@ import aiohttp
 import asyncpg
 import pytest
 
+from collector.durable import writer as writer_module
+from collector.durable.spool import Orphan, claim_orphans
 from collector.ingest import handlers
-from collector.ingest import writer as writer_module
 from collector.ingest.handlers import INGEST
-from collector.ingest.spool import Orphan, claim_orphans
 from collector.keys import METRICS, WRITER
-from tests.conftest import database_refusing_connections, running_app
-from tests.ingest.client import body, new_id, post_no_flush
-from tests.ingest.spooling import spooled_writer, submit
-from tests.ingest.test_writer import lose_the_first_commit_answer, row
+from tests.support.app import database_refusing_connections, running_app
+from tests.support.client import body, new_id, post_no_flush
+from tests.support.rows import lose_the_first_commit_answer, row
+from tests.support.spooling import spooled_writer, submit
 
 
 def markers(n: int) -> list[str]:

@@ -37,16 +37,16 @@ from datetime import UTC, datetime
 import asyncpg
 
 from collector.db.partitions import ensure_partitions
-from collector.ingest.copy_format import (
+from collector.durable.copy_format import (
     COLUMNS,
     copy_data,
     row_epoch_us,
     row_site_and_client_id,
     split_rows,
 )
-from collector.ingest.dedup import RecentIds
-from collector.ingest.queue import EventQueue
-from collector.ingest.spool import Orphan, Spool, SpoolRecord
+from collector.durable.dedup import RecentIds
+from collector.durable.queue import EventQueue
+from collector.durable.spool import Orphan, Spool, SpoolRecord
 from collector.metrics import Metrics
 from collector.store.spool_progress import committed_seq, forget, record_progress
 

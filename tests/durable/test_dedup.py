@@ -3,8 +3,8 @@ bounded memory, and an id taken back can be sent again."""
 
 from __future__ import annotations
 
-from collector.ingest import dedup
-from collector.ingest.dedup import RecentIds
+from collector.durable import dedup
+from collector.durable.dedup import RecentIds
 
 
 class Clock:

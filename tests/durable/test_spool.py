@@ -8,9 +8,9 @@ import asyncio
 
 import pytest
 
-from collector.ingest import spool as spool_module
-from collector.ingest.queue import EventQueue
-from collector.ingest.spool import (
+from collector.durable import spool as spool_module
+from collector.durable.queue import EventQueue
+from collector.durable.spool import (
     HEADER_BYTES,
     Spool,
     SpoolFull,
@@ -18,7 +18,7 @@ from collector.ingest.spool import (
     claim_orphans,
     list_segments,
 )
-from tests.ingest.spooling import open_spool
+from tests.support.spooling import open_spool
 
 
 def payload(i: int) -> bytes:

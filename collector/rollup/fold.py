@@ -15,7 +15,7 @@ A fold reads the rows in the temp table `rollup_input` (filled by
   in `rollup_open_media`, summarized again with the new ones, and the day's
   media rows change by the difference.
 
-The caller (collector/jobs/rollup.py) runs a whole fold in one REPEATABLE
+The caller (collector/rollup/job.py) runs a whole fold in one REPEATABLE
 READ transaction together with the move of its snapshot cursor, so every row
 is folded exactly once. Rebuilding a day = clearing its aggregates and state,
 then folding every raw row of the day the same way, so a rebuilt day and an
@@ -27,14 +27,14 @@ from __future__ import annotations
 import asyncio
 import struct
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from operator import itemgetter
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from collector.ingest.codes import EVENT_TYPES
-from collector.store.media_plays import ERROR, MEDIA_CODES, RETENTION_POINTS, summarize_one
+from collector.model.vocabulary import EVENT_TYPES
+from collector.rollup.days import day_bounds
+from collector.rollup.media_plays import ERROR, MEDIA_CODES, RETENTION_POINTS, summarize_one
 
 ROLLUP_TABLES = (
     "rollup_days",
@@ -93,19 +93,6 @@ INPUT_COLUMNS = """e.site_id, (e.ts AT TIME ZONE s.timezone)::date AS day, e.ts,
     e.visitor, e.type, e.eng, e.path, e.referrer, e.country, e.region, e.city, e.browser,
     e.os, e.device, e.screen_w, e.screen_h, e.lang, e.x, e.y, e.el, e.src, e.pos,
     e.from_pos, e.to_pos, e.dur"""
-
-
-def local_midnight(day: date, timezone: str) -> datetime:
-    """The UTC instant at which `day` begins in `timezone`."""
-    return datetime.combine(day, time(0), ZoneInfo(timezone)).astimezone(UTC)
-
-
-def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
-    return local_midnight(day, timezone), local_midnight(day + timedelta(days=1), timezone)
-
-
-def local_day(moment: datetime, timezone: str) -> date:
-    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 # --- the input of a fold ----------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from collector.ingest.spool import SpoolRecord
+from collector.durable.spool import SpoolRecord
 
 
 class EventQueue:

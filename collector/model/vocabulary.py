@@ -1,7 +1,9 @@
-"""Fixed vocabularies of the ingest path: event type codes and drop reasons.
+"""The storage vocabulary every layer shares: event types, device codes,
+breakdown dimensions, wire fields and drop reasons.
 
-Event types are stored as smallint codes; the numbers are part of the
-database format, so never renumber one, only add.
+Event types and device classes are stored as smallint codes, and the
+dimensions' order numbers their rows of working state: these numbers are
+part of the database format, so never renumber one, only add.
 """
 
 from __future__ import annotations
@@ -63,4 +65,33 @@ DROP_REASONS = (
     "rate_limited",  # too many requests from one address
     "overloaded",  # spool full (or unwritable): answered 503
     "write_failed",  # a row PostgreSQL refused even alone (poison row)
+)
+
+# events.device: the device class a user agent was resolved to.
+DEVICE_UNKNOWN = 0
+DEVICE_DESKTOP = 1
+DEVICE_MOBILE = 2
+DEVICE_TABLET = 3
+DEVICE_NAMES: dict[int, str] = {
+    DEVICE_UNKNOWN: "unknown",
+    DEVICE_DESKTOP: "desktop",
+    DEVICE_MOBILE: "mobile",
+    DEVICE_TABLET: "tablet",
+}
+
+# Breakdown dimensions of the stats API (`by=`), in the order that numbers
+# them in rollup_open_seen.dim (1, 2, ...; 0 is "any event", the day's
+# visitors). What each one is computed from lives in the rollup's fold query
+# (sql/queries/rollup.fold.fold_keys.sql).
+DIMENSIONS: tuple[str, ...] = (
+    "page",
+    "referrer",
+    "country",
+    "region",
+    "city",
+    "browser",
+    "os",
+    "device",
+    "screen",
+    "language",
 )

@@ -11,17 +11,9 @@ import asyncpg
 import pytest
 
 from collector.db.partitions import list_partitions
-from collector.ingest.copy_format import NULL, bigint, integer, smallint, text
-from collector.ingest.copy_format import row as encode_row
-from collector.ingest.writer import BATCH_ROWS, FLUSH_INTERVAL_S
-from tests.ingest.spooling import spooled_writer, submit
-
-
-def row(site_id: int, ts: datetime, client_id: str, ip: str | None = None) -> bytes:
-    """A pageview row as the pipeline encodes it (ip as text, to make a poison row)."""
-    event = smallint(1) + text(client_id) + NULL * 12
-    request = integer(site_id) + bigint(1) + NULL * 18 + text(ip)
-    return encode_row(int(ts.timestamp() * 1_000_000), 0, event, request)
+from collector.durable.writer import BATCH_ROWS, FLUSH_INTERVAL_S
+from tests.support.rows import lose_the_first_commit_answer, row
+from tests.support.spooling import spooled_writer, submit
 
 
 @pytest.fixture
@@ -85,20 +77,6 @@ async def test_a_backlog_is_written_without_waiting_for_the_interval(writer, db,
         await asyncio.sleep(0.01)
     assert asyncio.get_running_loop().time() - started < 3 * FLUSH_INTERVAL_S
     await writer.stop()
-
-
-def lose_the_first_commit_answer(writer) -> list[int]:
-    """The first batch commits, but the writer sees the connection break (answer lost)."""
-    real, commits = writer._commit, []
-
-    async def commit_then_lose_answer(conn, batch):
-        await real(conn, batch)
-        commits.append(batch.records[-1].seq)
-        if len(commits) == 1:
-            raise asyncpg.ConnectionDoesNotExistError("connection lost after COMMIT")
-
-    writer._commit = commit_then_lose_answer
-    return commits
 
 
 @pytest.mark.parametrize("spilled", [False, True], ids=["queued", "read-back"])

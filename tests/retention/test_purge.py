@@ -18,10 +18,10 @@ from collector.db.partitions import (
     partition_name,
     pending_detach,
 )
-from collector.ingest.copy_format import NULL, bigint, integer, row, smallint
+from collector.durable.copy_format import NULL, bigint, integer, row, smallint
 from collector.retention.purge import PURGE_LOCK_KEY, PurgeBusy, purge
-from tests.ingest.spooling import spooled_writer, submit
-from tests.jobs.data import add_events, add_site, events_by_site, reset
+from tests.support.jobs_data import add_events, add_site, events_by_site, reset
+from tests.support.spooling import spooled_writer, submit
 
 NOW = datetime(2031, 5, 20, 12, 0, tzinfo=UTC)
 AGES = (200, 150, 100, 10, 0)  # days before NOW

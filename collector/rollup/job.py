@@ -1,5 +1,5 @@
 """The rollup job: fold the raw rows committed since the last run into the
-aggregate tables (collector/store/rollups.py).
+aggregate tables (collector/rollup/fold.py).
 
 Which rows are new: every row of `events` carries the id of the transaction
 that inserted it (`rollup_xact`, a column default, see
@@ -42,8 +42,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
-from collector.store import rollups as store
-from collector.store.rollups import local_day
+from collector.rollup import fold as store
+from collector.rollup.days import local_day
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from collector.ingest.codes import EVENT_TYPES
+from collector.model.vocabulary import EVENT_TYPES
 
 LOAD = EVENT_TYPES["videoLoad"]
 PLAY = EVENT_TYPES["play"]

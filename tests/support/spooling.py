@@ -9,9 +9,9 @@ from pathlib import Path
 
 import asyncpg
 
-from collector.ingest.queue import EventQueue
-from collector.ingest.spool import Spool
-from collector.ingest.writer import BATCH_ROWS, Writer
+from collector.durable.queue import EventQueue
+from collector.durable.spool import Spool
+from collector.durable.writer import BATCH_ROWS, Writer
 from collector.metrics import Metrics
 
 
