@@ -17,7 +17,7 @@ with the events_rollup_xact btree index (as migration 0005 creates it) and
 with no such index, ROUNDS interleaved rounds of ROWS rows (which variant
 goes first alternates). After each COPY, ROWS/2 more rows, and the time a
 run takes to read those new rows by snapshot
-(collector.rollup.fold.load_new_rows, into its temp table) from a
+(collector.rollup.input_rows.load_new_rows, into its temp table) from a
 partition then holding 1.5 x ROWS rows. Also tries a BRIN index instead and
 prints what PostgreSQL says.
 
@@ -52,7 +52,7 @@ sys.path.insert(0, str(HERE))
 from queries import bench_database  # noqa: E402
 from rollup import COLUMNS, TARGET_RATE, Rows, new_site  # noqa: E402
 
-from collector.rollup import fold as store  # noqa: E402
+from collector.rollup import fold, input_rows, media_fold, open_days  # noqa: E402
 from collector.rollup import job as rollup  # noqa: E402
 
 BATCH = 20_000  # rows per COPY, as the benchmark loader sends them
@@ -74,8 +74,25 @@ FOLD_STEPS = (
     "_fold_types",
     "_fold_keys",
     "_fold_clicks",
-    "_fold_media",
+    "fold_media",
 )
+# The module each step is looked up in by its caller, at each call.
+STEP_MODULES = {
+    "has_new_rows": input_rows,
+    "prepare_fold": input_rows,
+    "load_new_rows": input_rows,
+    "input_days": input_rows,
+    "is_open": open_days,
+    "fold_input": fold,
+    "close_days": open_days,
+    "_fold_days": fold,
+    "_fold_visitors": fold,
+    "_fold_visits": fold,
+    "_fold_types": fold,
+    "_fold_keys": fold,
+    "_fold_clicks": fold,
+    "fold_media": media_fold,
+}
 OTHER = "other"  # of a run: lock, transaction, snapshot, commit; of fold_input: count, TRUNCATE
 
 
@@ -84,11 +101,11 @@ OTHER = "other"  # of a run: lock, transaction, snapshot, commit; of fold_input:
 
 @contextlib.contextmanager
 def timed_steps() -> Iterator[dict[str, float]]:
-    """Seconds spent in each step function of collector.rollup.fold, summed
-    over the calls made while the context is open. The functions are replaced
-    in the module (the job and fold_input look them up there at each call)
-    and put back on exit. A step the module lacks (older code) is left out:
-    its time, if any, shows as `other`."""
+    """Seconds spent in each step function of the rollup (collector/rollup/),
+    summed over the calls made while the context is open. The functions are
+    replaced in their modules (STEP_MODULES: the job, fold_input and the fold
+    look them up there at each call) and put back on exit. A step its module
+    lacks (older code) is left out: its time, if any, shows as `other`."""
     spent: dict[str, float] = {}
     originals: dict[str, Callable[..., Awaitable]] = {}
 
@@ -104,15 +121,16 @@ def timed_steps() -> Iterator[dict[str, float]]:
         return wrapper
 
     for name in RUN_STEPS + FOLD_STEPS:
-        if hasattr(store, name):
-            originals[name] = getattr(store, name)
-            setattr(store, name, timed(name, originals[name]))
+        module = STEP_MODULES[name]
+        if hasattr(module, name):
+            originals[name] = getattr(module, name)
+            setattr(module, name, timed(name, originals[name]))
             spent[name] = 0.0
     try:
         yield spent
     finally:
         for name, step in originals.items():
-            setattr(store, name, step)
+            setattr(STEP_MODULES[name], name, step)
 
 
 async def timed_run(
@@ -120,7 +138,7 @@ async def timed_run(
 ) -> tuple[int, dict[str, float]]:
     """One rollup run: the rows it folded, and seconds per step (`total`: the run;
     `other`: the run outside the steps; `fold_input other`: fold_input outside
-    its _fold_* steps; a step missing from collector.rollup.fold: no key)."""
+    its fold steps; a step missing from its module: no key)."""
     profiler = cProfile.Profile() if profile else None
     with timed_steps() as spent:
         started = time.perf_counter()
@@ -221,7 +239,7 @@ async def steps(conn: asyncpg.Connection, args: argparse.Namespace) -> None:
         await explained_run(conn, args.explain)
 
     print("\nopen-day state after the runs:")
-    for table in store.OPEN_STATE_TABLES:
+    for table in open_days.OPEN_STATE_TABLES:
         count, size = await conn.fetchrow(
             f"SELECT count(*), pg_size_pretty(pg_total_relation_size('{table}')) FROM {table}"
         )
@@ -307,9 +325,9 @@ async def copy_index(conn: asyncpg.Connection, args: argparse.Namespace) -> None
             await conn.execute("VACUUM ANALYZE events")
             plans[variant] = await scan_of(conn, xmin, snapshot)
             async with conn.transaction(isolation="repeatable_read"):
-                await store.prepare_fold(conn)
+                await input_rows.prepare_fold(conn)
                 started = time.perf_counter()
-                await store.load_new_rows(conn, xmin, snapshot)
+                await input_rows.load_new_rows(conn, xmin, snapshot)
                 reads[variant].append(time.perf_counter() - started)
                 read = await conn.fetchval("SELECT count(*) FROM rollup_input")
             assert read == new_rows, (read, new_rows)

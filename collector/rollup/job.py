@@ -42,10 +42,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
-from collector.rollup import fold as store
+from collector.db.queries import load
+from collector.rollup import fold, input_rows, open_days
 from collector.rollup.days import local_day
 
 log = logging.getLogger(__name__)
+SQL = load(__name__)
 
 INTERVAL_S = 5
 # The first run after the upgrade to incremental rollups (no stored snapshot)
@@ -107,55 +109,43 @@ async def fold_new(
         # Each run's new rows differ: a generic plan would not know they are few.
         # A commit lost in a crash only means the run is done again (its
         # snapshot is lost with it): no need to wait for the WAL flush.
-        await conn.execute(
-            f"""SET LOCAL plan_cache_mode = force_custom_plan;
-                SET LOCAL work_mem = '{WORK_MEM}';
-                SET LOCAL synchronous_commit = off"""
-        )
-        state = await conn.fetchrow(
-            """SELECT snapshot::text AS previous, pg_snapshot_xmin(snapshot)::text AS xmin,
-                      watermark - $1::interval AS since,
-                      (now() AT TIME ZONE 'UTC')::date - $2::integer AS open_from,
-                      pg_current_snapshot()::text AS current
-               FROM rollup_state""",
-            LATE_WINDOW,
-            OPEN_UTC_DAYS,
-        )
+        await conn.execute(SQL["fold_new.settings"], WORK_MEM)
+        state = await conn.fetchrow(SQL["fold_new.state"], LATE_WINDOW, OPEN_UTC_DAYS)
         current = state["current"]
         report = RollupReport()
         if (
             state["previous"] is not None
             and rebuild_site is None
-            and not await store.has_new_rows(conn, state["xmin"], state["previous"])
+            and not await input_rows.has_new_rows(conn, state["xmin"], state["previous"])
         ):
             # Nothing new (an idle run, every few seconds): no temp tables.
-            await store.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
+            await open_days.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
             await conn.execute(
                 "UPDATE rollup_state SET snapshot = $1::text::pg_snapshot, watermark = now()",
                 current,
             )
             return report
-        await store.prepare_fold(conn)
+        await input_rows.prepare_fold(conn)
         rebuild: set[tuple[int, str, date]] = set()
         if state["previous"] is None:
             rebuild |= await touched_days(conn, state["since"])
         else:
-            await store.load_new_rows(conn, state["xmin"], state["previous"])
+            await input_rows.load_new_rows(conn, state["xmin"], state["previous"])
         if rebuild_site is not None:
             rebuild |= await touched_days(conn, datetime.min.replace(tzinfo=UTC), rebuild_site)
 
         incremental = []
-        for site_id, timezone, day, rows in await store.input_days(conn):
+        for site_id, timezone, day, rows in await input_rows.input_days(conn):
             if (site_id, timezone, day) in rebuild:
-                await store.drop_input_day(conn, site_id, day)
-            elif await store.is_open(conn, site_id, day):
+                await input_rows.drop_input_day(conn, site_id, day)
+            elif await open_days.is_open(conn, site_id, day):
                 incremental.append((site_id, day))
             elif await complete(conn, site_id, timezone, day, rows):
                 rebuild.add((site_id, timezone, day))
-                await store.drop_input_day(conn, site_id, day)
+                await input_rows.drop_input_day(conn, site_id, day)
             else:
                 incremental.append((site_id, day))
-        report.events += await store.fold_input(conn)
+        report.events += await fold.fold_input(conn)
         for site_id, day in incremental:
             report.folded.append((site_id, day))
             if after_day is not None:
@@ -163,20 +153,20 @@ async def fold_new(
 
         for site_id, timezone, day in sorted(rebuild):
             # A day without raw rows keeps its aggregates: they outlive the purge.
-            if await store.load_day(conn, site_id, timezone, day) == 0:
+            if await input_rows.load_day(conn, site_id, timezone, day) == 0:
                 continue
-            await store.clear_day(conn, site_id, day)
-            report.events += await store.fold_input(conn)
+            await open_days.clear_day(conn, site_id, day)
+            report.events += await fold.fold_input(conn)
             if day >= state["open_from"]:
-                await store.open_day(conn, site_id, day)
+                await open_days.open_day(conn, site_id, day)
             else:
-                await store.drop_day_state(conn, site_id, day)
+                await open_days.drop_day_state(conn, site_id, day)
             report.folded.append((site_id, day))
             report.rebuilt.append((site_id, day))
             if after_day is not None:
                 await after_day(site_id, day)
 
-        await store.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
+        await open_days.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
         await conn.execute(
             "UPDATE rollup_state SET snapshot = $1::text::pg_snapshot, watermark = now()",
             current,
@@ -192,7 +182,7 @@ async def _temp_buffers(conn: asyncpg.Connection) -> None:
     per connection, outside the run's transaction: a refusal changes nothing."""
     if await conn.fetchval("SHOW temp_buffers") != TEMP_BUFFERS:
         with contextlib.suppress(asyncpg.PostgresError):
-            await conn.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
+            await conn.execute("SELECT set_config('temp_buffers', $1, false)", TEMP_BUFFERS)
 
 
 async def complete(
@@ -201,10 +191,10 @@ async def complete(
     """Whether a closed day still has every raw row it was folded from (so it
     can be rebuilt exactly): nothing folded yet, or no fewer raw rows than
     folded plus new."""
-    folded = await store.folded_rows(conn, site_id, day)
+    folded = await input_rows.folded_rows(conn, site_id, day)
     if folded == 0:
         return True
-    return await store.raw_rows(conn, site_id, timezone, day) >= folded + new_rows
+    return await input_rows.raw_rows(conn, site_id, timezone, day) >= folded + new_rows
 
 
 async def refold_site(conn: asyncpg.Connection, site_id: int) -> RollupReport:
@@ -218,14 +208,7 @@ async def touched_days(
 ) -> set[tuple[int, str, date]]:
     """(site, zone, local day) for every day from the site's first row received since
     `since` to its last (days without rows in between are skipped by the rebuild)."""
-    rows = await conn.fetch(
-        """SELECT s.id, s.timezone, r.lo, r.hi FROM sites s
-           CROSS JOIN LATERAL (SELECT min(ts) AS lo, max(ts) AS hi FROM events
-                               WHERE site_id = s.id AND ts >= $1) r
-           WHERE r.lo IS NOT NULL AND ($2::integer IS NULL OR s.id = $2)""",
-        since,
-        site_id,
-    )
+    rows = await conn.fetch(SQL.touched_days, since, site_id)
     days = set()
     for site_id, timezone, lo, hi in rows:
         day, last = local_day(lo, timezone), local_day(hi, timezone)

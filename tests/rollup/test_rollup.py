@@ -14,7 +14,8 @@ import pytest
 from collector.db.connect import create_pool
 from collector.jobs.scheduler import standard_jobs
 from collector.rollup import job as rollup
-from collector.rollup.fold import OPEN_STATE_TABLES, ROLLUP_TABLES
+from collector.rollup.fold import ROLLUP_TABLES
+from collector.rollup.open_days import OPEN_STATE_TABLES
 from tests.support.dashboard_data import EXAMPLE_DAY, add_events, add_site, at
 
 D = EXAMPLE_DAY
@@ -382,7 +383,7 @@ async def test_an_idle_run_makes_no_temp_table_and_still_moves_on(db, sites, mon
     async def no_temp_tables(conn):
         raise AssertionError("an idle run made its temp tables")
 
-    monkeypatch.setattr(rollup.store, "prepare_fold", no_temp_tables)
+    monkeypatch.setattr(rollup.input_rows, "prepare_fold", no_temp_tables)
     assert (await rollup.fold_new(db)).events == 0
     after = await db.fetchrow("SELECT snapshot::text, watermark FROM rollup_state")
     assert after["watermark"] > before["watermark"]

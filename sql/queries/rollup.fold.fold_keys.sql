@@ -1,0 +1,72 @@
+WITH pairs AS MATERIALIZED (
+    SELECT site_id, day,
+           (CASE
+                WHEN GROUPING(coalesce(path, '')) = 0 THEN 1
+                WHEN GROUPING(coalesce(referrer, '')) = 0 THEN 2
+                WHEN GROUPING(coalesce(country, '')) = 0 THEN 3
+                WHEN GROUPING(coalesce(region, '')) = 0 THEN 4
+                WHEN GROUPING(coalesce(city, '')) = 0 THEN 5
+                WHEN GROUPING(coalesce(browser, '')) = 0 THEN 6
+                WHEN GROUPING(coalesce(os, '')) = 0 THEN 7
+                WHEN GROUPING(CASE device WHEN 1 THEN 'desktop' WHEN 2 THEN 'mobile' WHEN 3 THEN 'tablet' ELSE '' END) = 0 THEN 8
+                WHEN GROUPING(CASE WHEN screen_w IS NULL OR screen_h IS NULL THEN '' ELSE screen_w || 'x' || screen_h END) = 0 THEN 9
+                WHEN GROUPING(coalesce(lang, '')) = 0 THEN 10
+            END)::smallint AS code,
+           CASE
+               WHEN GROUPING(coalesce(path, '')) = 0 THEN 'page'
+               WHEN GROUPING(coalesce(referrer, '')) = 0 THEN 'referrer'
+               WHEN GROUPING(coalesce(country, '')) = 0 THEN 'country'
+               WHEN GROUPING(coalesce(region, '')) = 0 THEN 'region'
+               WHEN GROUPING(coalesce(city, '')) = 0 THEN 'city'
+               WHEN GROUPING(coalesce(browser, '')) = 0 THEN 'browser'
+               WHEN GROUPING(coalesce(os, '')) = 0 THEN 'os'
+               WHEN GROUPING(CASE device WHEN 1 THEN 'desktop' WHEN 2 THEN 'mobile' WHEN 3 THEN 'tablet' ELSE '' END) = 0 THEN 'device'
+               WHEN GROUPING(CASE WHEN screen_w IS NULL OR screen_h IS NULL THEN '' ELSE screen_w || 'x' || screen_h END) = 0 THEN 'screen'
+               WHEN GROUPING(coalesce(lang, '')) = 0 THEN 'language'
+           END AS dim,
+           coalesce(
+               coalesce(path, ''),
+               coalesce(referrer, ''),
+               coalesce(country, ''),
+               coalesce(region, ''),
+               coalesce(city, ''),
+               coalesce(browser, ''),
+               coalesce(os, ''),
+               CASE device WHEN 1 THEN 'desktop' WHEN 2 THEN 'mobile' WHEN 3 THEN 'tablet' ELSE '' END,
+               CASE WHEN screen_w IS NULL OR screen_h IS NULL THEN '' ELSE screen_w || 'x' || screen_h END,
+               coalesce(lang, '')
+           ) AS key,
+           visitor, count(*) AS pageviews
+    FROM rollup_input
+    WHERE type = $1
+    GROUP BY site_id, day, visitor, GROUPING SETS (
+        (coalesce(path, '')),
+        (coalesce(referrer, '')),
+        (coalesce(country, '')),
+        (coalesce(region, '')),
+        (coalesce(city, '')),
+        (coalesce(browser, '')),
+        (coalesce(os, '')),
+        (CASE device WHEN 1 THEN 'desktop' WHEN 2 THEN 'mobile' WHEN 3 THEN 'tablet' ELSE '' END),
+        (CASE WHEN screen_w IS NULL OR screen_h IS NULL THEN '' ELSE screen_w || 'x' || screen_h END),
+        (coalesce(lang, ''))
+    )
+), counted AS (
+    SELECT site_id, day, code, dim, key, hashtextextended(key, 0) AS key_hash,
+           sum(pageviews)::bigint AS pageviews
+    FROM pairs GROUP BY site_id, day, code, dim, key
+), seen AS (
+    INSERT INTO rollup_open_seen (day, site_id, dim, key_hash, visitor)
+    SELECT day, site_id, code, hashtextextended(key, 0), visitor FROM pairs
+    ON CONFLICT DO NOTHING RETURNING day, site_id, dim, key_hash
+), fresh AS (
+    SELECT day, site_id, dim, key_hash, count(*) AS visitors
+    FROM seen GROUP BY day, site_id, dim, key_hash
+)
+INSERT INTO rollup_day_keys AS k (site_id, dim, day, key, visitors, pageviews)
+SELECT c.site_id, c.dim, c.day, c.key, coalesce(f.visitors, 0), c.pageviews
+FROM counted c
+LEFT JOIN fresh f ON f.site_id = c.site_id AND f.day = c.day AND f.dim = c.code
+                 AND f.key_hash = c.key_hash
+ON CONFLICT (site_id, dim, day, key) DO UPDATE
+SET visitors = k.visitors + excluded.visitors, pageviews = k.pageviews + excluded.pageviews
