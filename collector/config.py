@@ -1,22 +1,26 @@
 """All runtime configuration, read from the environment in one place.
 
-Every setting is declared once below as (variable, default, help, parser).
-`load_settings()` parses and validates all of them up front, so a bad value
-stops start-up with one sentence that names the variable and what is allowed,
-instead of failing later in the middle of serving traffic.
+Every setting is declared once, as a field of `Settings` that carries its
+variable, default, help, parser and how `peil config` shows it; `SETTINGS`
+lists them in that order. `load_settings()` parses and validates all of them
+up front, so a bad value, or a `PEIL_*` variable that is no setting (a typo),
+stops start-up with one sentence, instead of failing later in the middle of
+serving traffic or silently falling back to a default.
 """
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from collector.errors import PeilError
 
@@ -28,18 +32,22 @@ class ConfigError(PeilError):
 @dataclass(frozen=True)
 class Setting:
     variable: str
-    default: str | None
+    default: str | None  # the raw text parsed when the variable is unset; None: unset
     help: str
     parse: Callable[[str, str], Any]
     attribute: str
+    show: Callable[[Any, Settings], str]  # the value for `peil config`, secrets masked
+
+    def read(self, environ: Mapping[str, str]) -> Any:
+        """This setting's value in `environ`, or its default; ConfigError if not allowed."""
+        raw = environ.get(self.variable)
+        if raw is None:
+            raw = self.default or ""
+        return self.parse(self.variable, raw)
 
 
 def _parse_str(variable: str, raw: str) -> str:
     return raw
-
-
-def _parse_optional_str(variable: str, raw: str) -> str | None:
-    return raw or None
 
 
 def _int_between(low: int, high: int) -> Callable[[str, str], int]:
@@ -163,154 +171,198 @@ def _parse_durability(variable: str, raw: str) -> str:
     return mode
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "PEIL_DATABASE_URL",
-        None,
-        "PostgreSQL URL; unset: start or reuse the embedded PostgreSQL in PEIL_DATA_DIR",
-        _parse_database_url,
-        "database_url",
-    ),
-    Setting(
-        "PEIL_DATA_DIR",
-        "./peil-data",
-        "embedded database, spool and generated secret",
-        _parse_data_dir,
-        "data_dir",
-    ),
-    Setting(
-        "PEIL_PUBLIC_URL",
-        None,
-        "URL under which sites and browsers reach Peil (used in the snippet);"
-        " unset: http://PEIL_HOST:PEIL_PORT",
-        _parse_public_url,
-        "public_url_override",
-    ),
-    Setting("PEIL_HOST", "127.0.0.1", "address to listen on", _parse_str, "host"),
-    Setting("PEIL_PORT", "8000", "port to listen on", _int_between(1, 65535), "port"),
-    Setting(
-        "PEIL_GEOIP_DB",
-        None,
-        "MaxMind-format .mmdb file (GeoLite2/GeoIP2 City or Country, or geo-whois-asn-country);"
-        " unset: no geolocation",
-        _parse_geoip_db,
-        "geoip_db",
-    ),
-    Setting(
-        "PEIL_RETENTION_DAYS",
-        "183",
-        "days raw events are kept (six months)",
-        _int_between(1, 36500),
-        "retention_days",
-    ),
-    Setting(
-        "PEIL_AGGREGATE_RETENTION_DAYS",
-        None,
-        "days aggregates (rollups, which hold no per-visitor values) are kept;"
-        " unset or forever: kept forever",
-        _parse_optional_days,
-        "aggregate_retention_days",
-    ),
-    Setting(
-        "PEIL_PURGE_AT",
-        "03:30",
-        "UTC time of day at which `peil serve` runs the purge by itself; off: never"
-        " (schedule `peil purge` with cron or a systemd timer instead)",
-        _parse_purge_at,
-        "purge_at",
-    ),
-    Setting(
-        "PEIL_IPV4_PREFIX",
-        "24",
-        "bits of an IPv4 address kept; 0 stores no address",
-        _int_between(0, 32),
-        "ipv4_prefix",
-    ),
-    Setting(
-        "PEIL_IPV6_PREFIX",
-        "48",
-        "bits of an IPv6 address kept; 0 stores no address",
-        _int_between(0, 128),
-        "ipv6_prefix",
-    ),
-    Setting(
-        "PEIL_TRUSTED_PROXIES",
-        "",
-        "CIDRs of proxies whose X-Forwarded-For is believed; empty: ignore the header",
-        _parse_networks,
-        "trusted_proxies",
-    ),
-    Setting(
-        "PEIL_SECRET_KEY",
-        None,
-        "secret for sessions and hashes (at least 32 characters); unset: generated once"
-        " into PEIL_DATA_DIR",
-        _parse_secret,
-        "secret_key_override",
-    ),
-    Setting(
-        "PEIL_RATE_LIMIT",
-        "50",
-        "ingest requests per second one address may send (bursts of 4x allowed); 0: no limit",
-        _int_between(0, 1_000_000),
-        "rate_limit",
-    ),
-    Setting(
-        "PEIL_DURABILITY",
-        "fsync",
-        "fsync: an event is answered 202 only once it is synced to the spool on disk;"
-        " memory: answered at once, written to the spool a moment later (a crash of the"
-        " process can lose that moment)",
-        _parse_durability,
-        "durability",
-    ),
-    Setting(
-        "PEIL_SPOOL_MAX_MB",
-        "1024",
-        "size of the on-disk spool (all workers together) that holds events PostgreSQL does"
-        " not have yet; when full, ingest answers 503 with Retry-After",
-        _int_between(1, 10_000_000),
-        "spool_max_mb",
-    ),
-    Setting(
-        "PEIL_QUEUE_MAX",
-        "100000",
-        "events a worker keeps in memory for the writer; beyond it they wait in the spool only",
-        _int_between(1000, 10_000_000),
-        "queue_max",
-    ),
-    Setting(
-        "PEIL_LOG_LEVEL",
-        "INFO",
-        "DEBUG, INFO, WARNING or ERROR; INFO logs start, stop and problems, one line each",
-        _parse_log_level,
-        "log_level",
-    ),
-)
+def _show(value: Any, settings: Settings) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value)) or "empty"
+    return str(value)
+
+
+def _mask_url(url: str) -> str:
+    """The URL with any password (user info or query parameter) replaced by ***."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = "&".join(
+        f"{pair.split('=', 1)[0]}=***" if "password" in pair.split("=", 1)[0].lower() else pair
+        for pair in parts.query.split("&")
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query if parts.query else "", ""))
+
+
+def _declare(
+    variable: str,
+    default: str | None,
+    help: str,
+    parse: Callable[[str, str], Any],
+    show: Callable[[Any, Settings], str] = _show,
+) -> dict[str, Any]:
+    """The metadata that makes a `Settings` field a setting."""
+    return {_SETTING: dict(variable=variable, default=default, help=help, parse=parse, show=show)}
+
+
+_SETTING = "peil.setting"
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str | None
-    data_dir: Path
-    host: str
-    port: int
-    geoip_db: Path | None
-    retention_days: int
-    ipv4_prefix: int
-    ipv6_prefix: int
-    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
-        default_factory=tuple
+    """Every setting, once; no field has a default, `load_settings` sets them all."""
+
+    database_url: str | None = field(
+        metadata=_declare(
+            "PEIL_DATABASE_URL",
+            None,
+            "PostgreSQL URL; unset: start or reuse the embedded PostgreSQL in PEIL_DATA_DIR",
+            _parse_database_url,
+            lambda url, s: (
+                _mask_url(url) if url else f"unset: embedded PostgreSQL in {s.postgres_dir}"
+            ),
+        )
     )
-    secret_key_override: str | None = None
-    public_url_override: str | None = None
-    log_level: str = "INFO"
-    rate_limit: int = 50
-    queue_max: int = 100_000
-    durability: str = "fsync"
-    spool_max_mb: int = 1024
-    aggregate_retention_days: int | None = None
-    purge_at: time | None = time(3, 30)
+    data_dir: Path = field(
+        metadata=_declare(
+            "PEIL_DATA_DIR",
+            "./peil-data",
+            "embedded database, spool and generated secret",
+            _parse_data_dir,
+        )
+    )
+    public_url_override: str | None = field(
+        metadata=_declare(
+            "PEIL_PUBLIC_URL",
+            None,
+            "URL under which sites and browsers reach Peil (used in the snippet);"
+            " unset: http://PEIL_HOST:PEIL_PORT",
+            _parse_public_url,
+            lambda url, s: url or f"unset: {s.public_url}",
+        )
+    )
+    host: str = field(
+        metadata=_declare("PEIL_HOST", "127.0.0.1", "address to listen on", _parse_str)
+    )
+    port: int = field(
+        metadata=_declare("PEIL_PORT", "8000", "port to listen on", _int_between(1, 65535))
+    )
+    geoip_db: Path | None = field(
+        metadata=_declare(
+            "PEIL_GEOIP_DB",
+            None,
+            "MaxMind-format .mmdb file (GeoLite2/GeoIP2 City or Country, or geo-whois-asn-country);"
+            " unset: no geolocation",
+            _parse_geoip_db,
+        )
+    )
+    retention_days: int = field(
+        metadata=_declare(
+            "PEIL_RETENTION_DAYS",
+            "183",
+            "days raw events are kept (six months)",
+            _int_between(1, 36500),
+        )
+    )
+    aggregate_retention_days: int | None = field(
+        metadata=_declare(
+            "PEIL_AGGREGATE_RETENTION_DAYS",
+            None,
+            "days aggregates (rollups, which hold no per-visitor values) are kept;"
+            " unset or forever: kept forever",
+            _parse_optional_days,
+            lambda days, s: "forever" if days is None else str(days),
+        )
+    )
+    purge_at: time | None = field(
+        metadata=_declare(
+            "PEIL_PURGE_AT",
+            "03:30",
+            "UTC time of day at which `peil serve` runs the purge by itself; off: never"
+            " (schedule `peil purge` with cron or a systemd timer instead)",
+            _parse_purge_at,
+            lambda at, s: "off" if at is None else at.strftime("%H:%M"),
+        )
+    )
+    ipv4_prefix: int = field(
+        metadata=_declare(
+            "PEIL_IPV4_PREFIX",
+            "24",
+            "bits of an IPv4 address kept; 0 stores no address",
+            _int_between(0, 32),
+        )
+    )
+    ipv6_prefix: int = field(
+        metadata=_declare(
+            "PEIL_IPV6_PREFIX",
+            "48",
+            "bits of an IPv6 address kept; 0 stores no address",
+            _int_between(0, 128),
+        )
+    )
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
+        metadata=_declare(
+            "PEIL_TRUSTED_PROXIES",
+            "",
+            "CIDRs of proxies whose X-Forwarded-For is believed; empty: ignore the header",
+            _parse_networks,
+        )
+    )
+    secret_key_override: str | None = field(
+        metadata=_declare(
+            "PEIL_SECRET_KEY",
+            None,
+            "secret for sessions and hashes (at least 32 characters); unset: generated once"
+            " into PEIL_DATA_DIR",
+            _parse_secret,
+            lambda key, s: (
+                "set (not shown)" if key else f"unset: generated into {s.data_dir / 'secret_key'}"
+            ),
+        )
+    )
+    rate_limit: int = field(
+        metadata=_declare(
+            "PEIL_RATE_LIMIT",
+            "50",
+            "ingest requests per second one address may send (bursts of 4x allowed); 0: no limit",
+            _int_between(0, 1_000_000),
+        )
+    )
+    durability: str = field(
+        metadata=_declare(
+            "PEIL_DURABILITY",
+            "fsync",
+            "fsync: an event is answered 202 only once it is synced to the spool on disk;"
+            " memory: answered at once, written to the spool a moment later (a crash of the"
+            " process can lose that moment)",
+            _parse_durability,
+        )
+    )
+    spool_max_mb: int = field(
+        metadata=_declare(
+            "PEIL_SPOOL_MAX_MB",
+            "1024",
+            "size of the on-disk spool (all workers together) that holds events PostgreSQL does"
+            " not have yet; when full, ingest answers 503 with Retry-After",
+            _int_between(1, 10_000_000),
+        )
+    )
+    queue_max: int = field(
+        metadata=_declare(
+            "PEIL_QUEUE_MAX",
+            "100000",
+            "events a worker keeps in memory for the writer; beyond it they wait in the spool only",
+            _int_between(1000, 10_000_000),
+        )
+    )
+    log_level: str = field(
+        metadata=_declare(
+            "PEIL_LOG_LEVEL",
+            "INFO",
+            "DEBUG, INFO, WARNING or ERROR; INFO logs start, stop and problems, one line each",
+            _parse_log_level,
+        )
+    )
 
     @property
     def public_url(self) -> str:
@@ -334,19 +386,37 @@ class Settings:
         return _load_or_create_secret(self.data_dir / "secret_key")
 
 
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(attribute=f.name, **f.metadata[_SETTING]) for f in fields(Settings)
+)
+_BY_VARIABLE = {setting.variable: setting for setting in SETTINGS}
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """The PEIL_* variables of `environ` that are no setting, sorted."""
+    return sorted(name for name in environ if name.startswith("PEIL_") and name not in _BY_VARIABLE)
+
+
+def not_a_setting(variable: str) -> str:
+    """One sentence for an unknown PEIL_* variable, naming the closest setting if one is."""
+    # Compared without the PEIL_ they all share, which alone would make any two look alike.
+    suffixes = {setting.variable.removeprefix("PEIL_"): setting.variable for setting in SETTINGS}
+    close = difflib.get_close_matches(variable.removeprefix("PEIL_").upper(), suffixes, n=1)
+    if close:
+        return f"{variable} is not a Peil setting; did you mean {suffixes[close[0]]}?"
+    return f"{variable} is not a Peil setting, nor close to one (`peil config` lists them all)."
+
+
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Parse every PEIL_* variable; raise ConfigError naming the first bad one.
+    """Parse every PEIL_* variable; raise ConfigError naming the first unknown or bad one.
 
     `overrides` replace parsed values (command-line flags such as --port win
     over the environment).
     """
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    for setting in SETTINGS:
-        raw = environ.get(setting.variable)
-        if raw is None:
-            raw = setting.default or ""
-        values[setting.attribute] = setting.parse(setting.variable, raw)
+    if unknown := unknown_variables(environ):
+        raise ConfigError(not_a_setting(unknown[0]))
+    values = {setting.attribute: setting.read(environ) for setting in SETTINGS}
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
 

@@ -1,17 +1,20 @@
-"""Configuration: defaults of DESIGN.md, one clear sentence per bad value,
-every setting documented, the secret generated once."""
+"""Configuration: defaults of DESIGN.md, one clear sentence per bad value or
+unknown variable, every setting declared once and documented, the secret
+generated once."""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
+import re
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from collector.config import SETTINGS, ConfigError, load_settings
+from collector.config import SETTINGS, ConfigError, Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -96,10 +99,81 @@ def test_data_dir_that_is_a_file_is_refused(tmp_path):
         load_settings({"PEIL_DATA_DIR": str(file)})
 
 
-def test_every_setting_is_in_the_readme_table():
+def test_every_setting_is_declared_once_as_a_field_without_default():
+    fields = dataclasses.fields(Settings)
+    assert [f.name for f in fields] == [setting.attribute for setting in SETTINGS]
+    assert all(f.default is dataclasses.MISSING for f in fields)
+    assert all(f.default_factory is dataclasses.MISSING for f in fields)
+    variables = [setting.variable for setting in SETTINGS]
+    assert len(set(variables)) == len(variables)
+    assert all(re.fullmatch(r"PEIL_[A-Z0-9_]+", variable) for variable in variables)
+    assert all(setting.help and "\n" not in setting.help for setting in SETTINGS)
+
+
+def test_replace_keeps_working():
+    settings = load_settings({})
+    assert dataclasses.replace(settings, port=9000).port == 9000
+
+
+@pytest.mark.parametrize(
+    ("variable", "closest"),
+    [
+        ("PEIL_RETENTON_DAYS", "PEIL_RETENTION_DAYS"),
+        ("PEIL_DATABSE_URL", "PEIL_DATABASE_URL"),
+        ("PEIL_port", "PEIL_PORT"),
+        ("PEIL_LOGLEVEL", "PEIL_LOG_LEVEL"),
+        ("PEIL_SECRET", "PEIL_SECRET_KEY"),
+    ],
+)
+def test_unknown_variable_names_the_closest_setting(variable, closest):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({variable: "7"})
+    assert str(caught.value) == f"{variable} is not a Peil setting; did you mean {closest}?"
+
+
+@pytest.mark.parametrize("variable", ["PEIL_BATCH", "PEIL_SITE", "PEIL_WORKERS", "PEIL_"])
+def test_unknown_variable_far_from_any_setting_points_to_peil_config(variable):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({variable: "1"})
+    assert str(caught.value) == (
+        f"{variable} is not a Peil setting, nor close to one (`peil config` lists them all)."
+    )
+
+
+def test_only_the_peil_prefix_is_checked():
+    assert load_settings({"PEILX": "1", "peil_port": "1", "HOME": "/"}).port == 8000
+
+
+def test_unknown_variable_stops_even_with_every_value_fine():
+    with pytest.raises(ConfigError, match="PEIL_RETENTON_DAYS"):
+        load_settings({"PEIL_RETENTION_DAYS": "30", "PEIL_RETENTON_DAYS": "7"})
+
+
+def readme_configuration_rows() -> dict[str, str]:
+    """The README's configuration table: each PEIL_ variable and its default cell."""
     readme = (REPO / "README.md").read_text()
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 2:
+            for variable in re.findall(r"`(PEIL_[A-Z0-9_]+)`", cells[0]):
+                rows[variable] = cells[1]
+    return rows
+
+
+def test_the_readme_table_lists_exactly_the_settings():
+    rows = readme_configuration_rows()
+    assert sorted(rows) == sorted(setting.variable for setting in SETTINGS)
+
+
+def test_the_readme_table_has_the_declared_defaults():
+    rows = readme_configuration_rows()
     for setting in SETTINGS:
-        assert f"| `{setting.variable}`" in readme, setting.variable
+        if setting.default:
+            assert rows[setting.variable] == f"`{setting.default}`", setting.variable
+        elif setting.default == "":
+            assert rows[setting.variable] == "empty", setting.variable
 
 
 def test_secret_is_generated_once_private_and_reused(tmp_path):

@@ -1,21 +1,23 @@
 """`peil`: the command line. One module per command group, each with its help.
 
-Expected failures (bad flags, bad configuration, unknown site, unreachable
-database) end as one sentence on stderr and exit code 2, never a traceback.
+Expected failures (bad flags, bad configuration or a misspelt PEIL_* variable,
+unknown site, unreachable database) end as one sentence on stderr and exit
+code 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping, Sequence
 
 from collector import __version__
-from collector.cli import demo, migrate, purge, serve, sites, status, tokens, users
+from collector.cli import config, demo, migrate, purge, serve, sites, status, tokens, users
 from collector.config import load_settings
 from collector.errors import PeilError
 
-COMMANDS = (serve, migrate, sites, users, tokens, purge, status, demo)
+COMMANDS = (serve, migrate, sites, users, tokens, purge, status, demo, config)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -30,7 +32,7 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="peil",
         description="Peil: self-hosted, privacy-friendly analytics for websites and media players.",
-        epilog="Configuration comes from PEIL_* environment variables; see the README.",
+        epilog="Configuration comes from PEIL_* environment variables; `peil config` lists them.",
     )
     parser.add_argument("--version", action="version", version=f"peil {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
@@ -41,8 +43,11 @@ def build_parser() -> ArgumentParser:
 
 def run(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Parse and run one command; return the exit code."""
+    environ = os.environ if environ is None else environ
     try:
         args = build_parser().parse_args(argv)
+        if args.reads_environment:
+            return args.handler(args, environ) or 0
         settings = load_settings(environ, **args.settings_overrides(args))
         return args.handler(args, settings) or 0
     except PeilError as exc:

@@ -24,9 +24,14 @@ def no_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def add_command(
     commands: argparse._SubParsersAction, name: str, handler: Callable, help: str, **kwargs: Any
 ) -> argparse.ArgumentParser:
-    """Add a (sub)command whose help is `help` and whose handler gets (args, settings)."""
+    """Add a (sub)command whose help is `help` and whose handler gets (args, settings).
+
+    A command that sets `reads_environment=True` gets (args, environ) instead:
+    the raw environment, with no settings loaded (`peil config`, which shows
+    bad or unknown variables instead of stopping at the first).
+    """
     parser = commands.add_parser(name, help=help, description=help, **kwargs)
-    parser.set_defaults(handler=handler, settings_overrides=no_overrides)
+    parser.set_defaults(handler=handler, settings_overrides=no_overrides, reads_environment=False)
     return parser
 
 
