@@ -22,55 +22,22 @@ import orjson
 from aiohttp import web
 
 from collector.config import Settings
+from collector.db.queries import load
 from collector.model.vocabulary import DEVICE_NAMES, EVENT_NAMES
+
+SQL = load(__name__)
 
 PREFETCH_ROWS = 2000
 
-# (output name, SQL expression over `events`): a fixed list, never from input.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("ts", "ts"),
-    ("seq", "seq"),
-    ("type", "type"),
-    ("visitor", "visitor"),
-    ("host", "host"),
-    ("path", "path"),
-    ("query", "query"),
-    ("referrer", "referrer"),
-    ("el", "el"),
-    ("src", "src"),
-    ("pos", "pos"),
-    ("from", "from_pos"),
-    ("to", "to_pos"),
-    ("dur", "dur"),
-    ("x", "x"),
-    ("y", "y"),
-    ("depth", "depth"),
-    ("eng", "eng"),
-    ("name", "name"),
-    ("props", "props"),
-    ("country", "country"),
-    ("region", "region"),
-    ("city", "city"),
-    ("browser", "browser"),
-    ("browser_version", "browser_version"),
-    ("os", "os"),
-    ("device", "device"),
-    ("lang", "lang"),
-    ("screen_w", "screen_w"),
-    ("screen_h", "screen_h"),
-    ("origin", "origin"),
-    ("player_version", "player_version"),
-    ("uid", "uid"),
-    ("sid", "sid"),
-)
-IP_COLUMN = ("ip", "ip")
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def columns(settings: Settings) -> tuple[tuple[str, str], ...]:
+def query(settings: Settings) -> str:
+    """The export's SELECT; its column names are the export's (the `ip` column
+    only where addresses are kept)."""
     keeps_addresses = settings.ipv4_prefix > 0 or settings.ipv6_prefix > 0
-    return (*COLUMNS, IP_COLUMN) if keeps_addresses else COLUMNS
+    return SQL["stream.with_ip"] if keeps_addresses else SQL.stream
 
 
 def neutralise(text: str) -> str:
@@ -142,8 +109,6 @@ async def stream(
     settings: Settings,
 ) -> web.StreamResponse:
     """Send the raw events of `site` between the UTC instants of `span`."""
-    chosen = columns(settings)
-    encoder = Encoder(fmt, [name for name, _ in chosen])
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson",
@@ -156,17 +121,13 @@ async def stream(
     )
     response.enable_chunked_encoding()
     await response.prepare(request)
-    await response.write(encoder.header())
-    select = ", ".join(expr for _, expr in chosen)
     async with conn.transaction(readonly=True, isolation="repeatable_read"):
+        # Prepared inside the transaction: the query's columns name the export's.
+        statement = await conn.prepare(query(settings))
+        encoder = Encoder(fmt, [column.name for column in statement.get_attributes()])
+        await response.write(encoder.header())
         batch: list[asyncpg.Record] = []
-        async for record in conn.cursor(
-            f"SELECT {select} FROM events WHERE site_id = $1 AND ts >= $2 AND ts < $3"
-            " ORDER BY ts, seq",
-            site[0],
-            *span,
-            prefetch=PREFETCH_ROWS,
-        ):
+        async for record in statement.cursor(site[0], *span, prefetch=PREFETCH_ROWS):
             batch.append(record)
             if len(batch) >= PREFETCH_ROWS:
                 await response.write(encoder.rows(batch))

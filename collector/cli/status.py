@@ -12,6 +12,9 @@ import asyncpg
 from collector.cli.common import add_command, with_database
 from collector.config import Settings
 from collector.db.partitions import list_partitions
+from collector.db.queries import load
+
+SQL = load(__name__)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,11 +35,7 @@ async def database_facts(conn: asyncpg.Connection) -> dict[str, object]:
         "size": await conn.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))"),
         "sites": await conn.fetchval("SELECT count(*) FROM sites"),
         # Planner estimate: exact count(*) over months of events takes too long.
-        "events": await conn.fetchval(
-            """SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint
-               FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-               WHERE i.inhparent = 'events'::regclass"""
-        ),
+        "events": await conn.fetchval(SQL["database_facts.events"]),
         "partitions": days,
         "last_purge": last_purge,
     }

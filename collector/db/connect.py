@@ -11,7 +11,11 @@ import asyncpg
 
 from collector.config import Settings
 from collector.db.embedded import EmbeddedPostgres
+from collector.db.queries import load
+from collector.db.splice import splice
 from collector.errors import PeilError
+
+SQL = load(__name__)
 
 DATABASE_NAME = "peil"
 CONNECT_TIMEOUT_S = 10
@@ -63,7 +67,7 @@ async def _ensure_database(admin_url: str, database: str) -> None:
         if not exists:
             # Another peil process may create it at the same moment.
             with suppress(asyncpg.DuplicateDatabaseError):
-                await conn.execute(f'CREATE DATABASE "{database}"')
+                await conn.execute(splice(SQL.ensure_database, database=database))
 
 
 @asynccontextmanager

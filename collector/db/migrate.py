@@ -15,7 +15,10 @@ from importlib import resources
 import asyncpg
 
 from collector.db.partitions import ensure_partitions_ahead
+from collector.db.queries import load
 from collector.errors import PeilError
+
+SQL = load(__name__)
 
 # Arbitrary constant shared by every peil process: pg_advisory_lock key.
 MIGRATION_LOCK_KEY = 0x7065696C_0001  # "peil" + 1
@@ -49,13 +52,7 @@ async def apply_migrations(conn: asyncpg.Connection) -> list[Migration]:
     applied_now = []
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
     try:
-        await conn.execute(
-            """CREATE TABLE IF NOT EXISTS schema_migrations (
-                   version    integer PRIMARY KEY,
-                   name       text NOT NULL,
-                   applied_at timestamptz NOT NULL DEFAULT now()
-               )"""
-        )
+        await conn.execute(SQL["apply_migrations.create_table"])
         done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
         for migration in load_migrations():
             if migration.version in done:

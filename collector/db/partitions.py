@@ -3,7 +3,7 @@
 One partition per UTC day, named events_YYYYMMDD, so retention can drop a
 whole day at once and an operator can read the day off the table name.
 Every identifier and bound in the DDL here is built from a date, never
-from input.
+from input, and put into the statement by collector/db/splice.py.
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
+from collector.db.queries import load
+from collector.db.splice import splice
+
+SQL = load(__name__)
 log = logging.getLogger(__name__)
 
 # Serialises partition DDL between workers; see MIGRATION_LOCK_KEY.
@@ -72,9 +76,12 @@ async def ensure_partitions(conn: asyncpg.Connection, first_day: date, last_day:
         while day <= last_day:
             if day not in existing:
                 await conn.execute(
-                    f"CREATE TABLE {partition_name(day)} PARTITION OF events "
-                    f"FOR VALUES FROM ('{day_start(day).isoformat()}') "
-                    f"TO ('{day_end(day).isoformat()}')"
+                    splice(
+                        SQL["ensure_partitions.create"],
+                        partition=partition_name(day),
+                        day_start=day_start(day).isoformat(),
+                        day_end=day_end(day).isoformat(),
+                    )
                 )
                 created.append(partition_name(day))
             day += timedelta(days=1)
@@ -91,12 +98,7 @@ async def ensure_partitions_ahead(
 
 async def list_partitions(conn: asyncpg.Connection) -> list[date]:
     """Days that have a partition, oldest first."""
-    rows = await conn.fetch(
-        """SELECT c.relname FROM pg_inherits i
-           JOIN pg_class c ON c.oid = i.inhrelid
-           JOIN pg_class p ON p.oid = i.inhparent
-           WHERE p.relname = 'events'"""
-    )
+    rows = await conn.fetch(SQL.list_partitions)
     days = [partition_day(r["relname"]) for r in rows]
     return sorted(d for d in days if d is not None)
 
@@ -112,32 +114,22 @@ async def pending_detach(conn: asyncpg.Connection) -> set[date]:
     """Partitions whose DETACH ... CONCURRENTLY was interrupted half-way."""
     if conn.get_server_version().major < 14:
         return set()  # no CONCURRENTLY, so nothing can be half-way
-    rows = await conn.fetch(
-        """SELECT c.relname FROM pg_inherits i
-           JOIN pg_class c ON c.oid = i.inhrelid
-           WHERE i.inhparent = 'events'::regclass AND i.inhdetachpending"""
-    )
+    rows = await conn.fetch(SQL.pending_detach)
     return {day for r in rows if (day := partition_day(r["relname"])) is not None}
 
 
 async def count_rows(conn: asyncpg.Connection, day: date) -> int:
-    return await conn.fetchval(f"SELECT count(*) FROM {partition_name(day)}")
+    return await conn.fetchval(splice(SQL.count_rows, partition=partition_name(day)))
 
 
 async def mark_expired(conn: asyncpg.Connection, day: date) -> None:
-    await conn.execute(f"COMMENT ON TABLE {partition_name(day)} IS '{EXPIRED_MARK}'")
+    await conn.execute(splice(SQL.mark_expired, partition=partition_name(day), mark=EXPIRED_MARK))
 
 
 async def marked_leftovers(conn: asyncpg.Connection) -> list[date]:
     """Marked day tables that are no longer partitions of `events`: an earlier
     purge detached them and was interrupted before it dropped them."""
-    rows = await conn.fetch(
-        """SELECT c.relname FROM pg_class c
-           WHERE c.relkind = 'r' AND pg_table_is_visible(c.oid)
-             AND obj_description(c.oid, 'pg_class') = $1
-             AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)""",
-        EXPIRED_MARK,
-    )
+    rows = await conn.fetch(SQL.marked_leftovers, EXPIRED_MARK)
     days = [partition_day(r["relname"]) for r in rows]
     return sorted(d for d in days if d is not None)
 
@@ -150,12 +142,12 @@ async def detach_partition(conn: asyncpg.Connection, day: date, *, pending: bool
     """
     name = partition_name(day)
     if pending:
-        await conn.execute(f"ALTER TABLE events DETACH PARTITION {name} FINALIZE")
+        await conn.execute(splice(SQL["detach_partition.finalize"], partition=name))
         return "finalized"
     try:
         # CONCURRENTLY takes only a SHARE UPDATE EXCLUSIVE lock on `events`,
         # which COPY and INSERT do not wait for.
-        await conn.execute(f"ALTER TABLE events DETACH PARTITION {name} CONCURRENTLY")
+        await conn.execute(splice(SQL["detach_partition.concurrently"], partition=name))
         return "concurrently"
     except (
         asyncpg.ObjectNotInPrerequisiteStateError,  # the table has a default partition
@@ -173,8 +165,11 @@ async def detach_partition(conn: asyncpg.Connection, day: date, *, pending: bool
     while True:
         try:
             async with conn.transaction():
-                await conn.execute(f"SET LOCAL lock_timeout = '{PLAIN_DETACH_LOCK_TIMEOUT}'")
-                await conn.execute(f"ALTER TABLE events DETACH PARTITION {name}")
+                # SET LOCAL, with the value as a parameter.
+                await conn.execute(
+                    "SELECT set_config('lock_timeout', $1, true)", PLAIN_DETACH_LOCK_TIMEOUT
+                )
+                await conn.execute(splice(SQL["detach_partition.locked"], partition=name))
             return "locked"
         except asyncpg.LockNotAvailableError:
             if attempt == PLAIN_DETACH_ATTEMPTS:
@@ -185,4 +180,4 @@ async def detach_partition(conn: asyncpg.Connection, day: date, *, pending: bool
 
 async def drop_detached(conn: asyncpg.Connection, day: date) -> None:
     """Drop a day table that is no longer a partition of `events`."""
-    await conn.execute(f"DROP TABLE {partition_name(day)}")
+    await conn.execute(splice(SQL.drop_detached, partition=partition_name(day)))

@@ -13,7 +13,11 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 
+from collector.db.queries import load
+from collector.db.splice import splice
 from collector.rollup.fold import ROLLUP_TABLES
+
+SQL = load(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,33 +61,19 @@ async def purge_aggregates(
 
 
 async def _count_older(conn: asyncpg.Connection, table: AggregateTable, before: date) -> int:
-    name, column = _quoted(table)
-    return await conn.fetchval(f"SELECT count(*) FROM {name} WHERE {column} < $1", before)
+    query = splice(SQL.count_older, table=table.name, day_column=table.day_column)
+    return await conn.fetchval(query, before)
 
 
 async def _delete_older(
     conn: asyncpg.Connection, table: AggregateTable, before: date, batch_rows: int
 ) -> int:
-    name, column = _quoted(table)
     # Small batches, each its own transaction: no long lock on a table the
     # dashboard reads.
-    sql = (
-        f"WITH gone AS (DELETE FROM {name} WHERE ctid = ANY(ARRAY("
-        f"SELECT ctid FROM {name} WHERE {column} < $1 LIMIT $2)) RETURNING 1) "
-        "SELECT count(*) FROM gone"
-    )
+    query = splice(SQL.delete_older, table=table.name, day_column=table.day_column)
     total = 0
     while True:
-        deleted = await conn.fetchval(sql, before, batch_rows)
+        deleted = await conn.fetchval(query, before, batch_rows)
         total += deleted
         if deleted < batch_rows:
             return total
-
-
-def _quoted(table: AggregateTable) -> tuple[str, str]:
-    # The names come from AGGREGATE_TABLES in this file, not from input;
-    # quoting still keeps an odd name from changing the statement.
-    def quote(identifier: str) -> str:
-        return '"' + identifier.replace('"', '""') + '"'
-
-    return quote(table.name), quote(table.day_column)

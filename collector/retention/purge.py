@@ -36,10 +36,14 @@ from collector.db.partitions import (
     partition_name,
     pending_detach,
 )
+from collector.db.queries import load
+from collector.db.splice import splice
 from collector.errors import PeilError
 from collector.retention.aggregates import purge_aggregates
 from collector.retention.plan import Plan, RowRule, SiteRetention, make_plan
 from collector.store import audit
+
+SQL = load(__name__)
 
 # Serialises purges; see MIGRATION_LOCK_KEY and PARTITION_LOCK_KEY.
 PURGE_LOCK_KEY = 0x7065696C_0003
@@ -260,17 +264,11 @@ async def _trim(
 async def _count_older(conn: asyncpg.Connection, rule: RowRule) -> Counter[int]:
     name = partition_name(rule.day)
     if rule.site_id is None:
-        rows = await conn.fetch(
-            f"SELECT site_id, count(*) AS n FROM {name} WHERE ts < $1 GROUP BY site_id",
-            rule.cutoff,
-        )
+        query = splice(SQL["count_older.every_site"], partition=name)
+        rows = await conn.fetch(query, rule.cutoff)
     else:
-        rows = await conn.fetch(
-            f"SELECT site_id, count(*) AS n FROM {name}"
-            " WHERE site_id = $1 AND ts < $2 GROUP BY site_id",
-            rule.site_id,
-            rule.cutoff,
-        )
+        query = splice(SQL["count_older.one_site"], partition=name)
+        rows = await conn.fetch(query, rule.site_id, rule.cutoff)
     return Counter({r["site_id"]: r["n"] for r in rows})
 
 
@@ -286,19 +284,7 @@ async def _delete_batch(
     """
     name = partition_name(rule.day)
     if rule.site_id is None:
-        # Only the partition the cutoff falls inside: its oldest hours sit at
-        # the start of the heap, where a plain scan finds them first.
-        pick = f"SELECT ctid FROM {name} WHERE ts < $1 LIMIT $2"
-        args: tuple[Any, ...] = (rule.cutoff, batch_rows)
-    else:
-        pick = (
-            f"SELECT ctid FROM {name} WHERE site_id = $3 AND ts >= $4 AND ts < $1"
-            " ORDER BY ts LIMIT $2"
-        )
-        args = (rule.cutoff, batch_rows, rule.site_id, after)
-    return await conn.fetch(
-        f"WITH gone AS (DELETE FROM {name} WHERE ctid = ANY(ARRAY({pick}))"
-        " RETURNING site_id, ts)"
-        " SELECT site_id, count(*) AS n, max(ts) AS last FROM gone GROUP BY site_id",
-        *args,
-    )
+        query = splice(SQL["delete_batch.every_site"], partition=name)
+        return await conn.fetch(query, rule.cutoff, batch_rows)
+    query = splice(SQL["delete_batch.one_site"], partition=name)
+    return await conn.fetch(query, rule.cutoff, batch_rows, rule.site_id, after)

@@ -8,7 +8,10 @@ from datetime import timedelta
 
 import asyncpg
 
+from collector.db.queries import load
 from collector.store.accounts import token_hash
+
+SQL = load(__name__)
 
 SESSION_LIFETIME = timedelta(days=7)
 
@@ -34,11 +37,7 @@ async def create_session(conn: asyncpg.Connection, user_id: int) -> str:
 
 
 async def user_for_session(conn: asyncpg.Connection, token: str) -> User | None:
-    row = await conn.fetchrow(
-        """SELECT u.id, u.email FROM sessions s JOIN users u ON u.id = s.user_id
-           WHERE s.token_hash = $1 AND s.expires_at > now()""",
-        token_hash(token),
-    )
+    row = await conn.fetchrow(SQL.user_for_session, token_hash(token))
     return User(row["id"], row["email"]) if row else None
 
 
@@ -48,9 +47,5 @@ async def end_session(conn: asyncpg.Connection, token: str) -> None:
 
 async def user_for_token(conn: asyncpg.Connection, token: str) -> User | None:
     """The owner of an API token (see accounts.create_token)."""
-    row = await conn.fetchrow(
-        """UPDATE api_tokens t SET last_used_at = now() FROM users u
-           WHERE t.token_hash = $1 AND u.id = t.user_id RETURNING u.id, u.email""",
-        token_hash(token),
-    )
+    row = await conn.fetchrow(SQL.user_for_token, token_hash(token))
     return User(row["id"], row["email"]) if row else None

@@ -10,7 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 
+from collector.db.queries import load
 from collector.errors import PeilError
+
+SQL = load(__name__)
 
 _KEY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: keys get read aloud
 _KEY_LENGTH = 12
@@ -64,9 +67,7 @@ async def add_site(
     timezone: str,
 ) -> Site:
     row = await conn.fetchrow(
-        """INSERT INTO sites (key, name, domains, retention_days, timezone)
-           VALUES ($1, $2, $3, $4, $5)
-           RETURNING id, key, name, domains, retention_days, timezone""",
+        SQL.add_site,
         new_site_key(),
         name,
         domains,
@@ -84,14 +85,7 @@ async def site_by_key(conn: asyncpg.Connection, key: str) -> Site | None:
 
 
 async def list_sites_with_counts(conn: asyncpg.Connection) -> list[tuple[Site, int]]:
-    rows = await conn.fetch(
-        """SELECT s.id, s.key, s.name, s.domains, s.retention_days, s.timezone,
-                  coalesce(e.n, 0) AS n
-           FROM sites s
-           LEFT JOIN (SELECT site_id, count(*) AS n FROM events GROUP BY site_id) e
-                  ON e.site_id = s.id
-           ORDER BY s.id"""
-    )
+    rows = await conn.fetch(SQL.list_sites_with_counts)
     sites = []
     for row in rows:
         values = dict(row)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncpg
 
+from collector.db.queries import load
+
+SQL = load(__name__)
+
 
 async def committed_seq(conn: asyncpg.Connection | asyncpg.Pool, generation: str) -> int:
     """0 when nothing of this generation was written yet."""
@@ -13,12 +17,7 @@ async def committed_seq(conn: asyncpg.Connection | asyncpg.Pool, generation: str
 
 async def record_progress(conn: asyncpg.Connection, generation: str, seq: int) -> None:
     """Call inside the transaction that writes the records up to `seq`."""
-    await conn.execute(
-        "INSERT INTO spool_progress (generation, seq) VALUES ($1, $2)"
-        " ON CONFLICT (generation) DO UPDATE SET seq = excluded.seq, updated_at = now()",
-        generation,
-        seq,
-    )
+    await conn.execute(SQL.record_progress, generation, seq)
 
 
 async def forget(conn: asyncpg.Connection | asyncpg.Pool, generation: str) -> None:

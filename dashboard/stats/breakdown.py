@@ -7,21 +7,15 @@ from typing import Any
 
 import asyncpg
 
+from collector.db.queries import load
+
+SQL = load(__name__)
+
 
 async def breakdown(
     conn: asyncpg.Connection, site_id: int, first: date, last: date, by: str, limit: int
 ) -> dict[str, Any]:
-    rows = await conn.fetch(
-        """SELECT key, sum(visitors)::bigint AS visitors, sum(pageviews)::bigint AS pageviews
-           FROM rollup_day_keys
-           WHERE site_id = $1 AND dim = $2 AND day BETWEEN $3 AND $4
-           GROUP BY key ORDER BY visitors DESC, pageviews DESC, key LIMIT $5""",
-        site_id,
-        by,
-        first,
-        last,
-        limit,
-    )
+    rows = await conn.fetch(SQL.breakdown, site_id, by, first, last, limit)
     # '' in the table means unknown (no referrer, no GeoIP match): null in JSON.
     return {
         "rows": [

@@ -7,6 +7,10 @@ from typing import Any
 
 import asyncpg
 
+from collector.db.queries import load
+
+SQL = load(__name__)
+
 MAX_POINTS = 10_000
 MAX_ELEMENTS = 100
 
@@ -15,25 +19,8 @@ async def clicks(
     conn: asyncpg.Connection, site_id: int, first: date, last: date, path: str | None
 ) -> dict[str, Any]:
     """`path` None: every page of the site together."""
-    where = "site_id = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR path = $4)"
-    points = await conn.fetch(
-        f"""SELECT x, y, sum(clicks)::bigint AS n FROM rollup_day_clicks WHERE {where}
-            GROUP BY x, y ORDER BY n DESC, y, x LIMIT $5""",
-        site_id,
-        first,
-        last,
-        path,
-        MAX_POINTS,
-    )
-    elements = await conn.fetch(
-        f"""SELECT el, sum(clicks)::bigint AS n FROM rollup_day_click_elements WHERE {where}
-            GROUP BY el ORDER BY n DESC, el LIMIT $5""",
-        site_id,
-        first,
-        last,
-        path,
-        MAX_ELEMENTS,
-    )
+    points = await conn.fetch(SQL["clicks.points"], site_id, first, last, path, MAX_POINTS)
+    elements = await conn.fetch(SQL["clicks.elements"], site_id, first, last, path, MAX_ELEMENTS)
     return {
         # x: left edge of a 1 %-wide cell, as a fraction of the width; y: top of a 10 px cell.
         "points": [{"x": p["x"] / 100, "y": p["y"], "n": p["n"]} for p in points],

@@ -7,27 +7,18 @@ from typing import Any
 
 import asyncpg
 
+from collector.db.queries import load
 from collector.model.vocabulary import EVENT_NAMES
 from dashboard.stats import ratio
+
+SQL = load(__name__)
 
 
 async def overview(
     conn: asyncpg.Connection, site_id: int, first: date, last: date
 ) -> dict[str, Any]:
-    days = await conn.fetch(
-        """SELECT day, pageviews, visitors, visits, bounces, visit_seconds FROM rollup_days
-           WHERE site_id = $1 AND day BETWEEN $2 AND $3""",
-        site_id,
-        first,
-        last,
-    )
-    types = await conn.fetch(
-        """SELECT type, sum(events)::bigint AS n FROM rollup_day_types
-           WHERE site_id = $1 AND day BETWEEN $2 AND $3 GROUP BY type ORDER BY type""",
-        site_id,
-        first,
-        last,
-    )
+    days = await conn.fetch(SQL["overview.days"], site_id, first, last)
+    types = await conn.fetch(SQL["overview.types"], site_id, first, last)
     visits = sum(d["visits"] for d in days)
     return {
         "pageviews": sum(d["pageviews"] for d in days),

@@ -7,7 +7,10 @@ from typing import Any
 
 import asyncpg
 
+from collector.db.queries import load
 from collector.model.vocabulary import EVENT_TYPES
+
+SQL = load(__name__)
 
 VISITORS_WINDOW = timedelta(minutes=5)
 PAGEVIEWS_WINDOW = timedelta(minutes=30)
@@ -16,18 +19,14 @@ TOP_PAGES = 10
 
 async def realtime(conn: asyncpg.Connection, site_id: int) -> dict[str, Any]:
     totals = await conn.fetchrow(
-        """SELECT count(DISTINCT visitor) FILTER (WHERE ts >= now() - $2::interval) AS visitors,
-                  count(*) FILTER (WHERE type = $4) AS pageviews
-           FROM events WHERE site_id = $1 AND ts >= now() - $3::interval""",
+        SQL["realtime.totals"],
         site_id,
         VISITORS_WINDOW,
         PAGEVIEWS_WINDOW,
         EVENT_TYPES["pageview"],
     )
     pages = await conn.fetch(
-        """SELECT path, count(*) AS pageviews, count(DISTINCT visitor) AS visitors
-           FROM events WHERE site_id = $1 AND ts >= now() - $2::interval AND type = $3
-           GROUP BY path ORDER BY pageviews DESC, path LIMIT $4""",
+        SQL["realtime.pages"],
         site_id,
         PAGEVIEWS_WINDOW,
         EVENT_TYPES["pageview"],

@@ -1,0 +1,2 @@
+SELECT day, pageviews, visitors, visits, bounces, visit_seconds FROM rollup_days
+WHERE site_id = $1 AND day BETWEEN $2 AND $3

@@ -1,0 +1,1 @@
+SELECT count(*) FROM :"table" WHERE :"day_column" < $1
