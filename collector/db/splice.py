@@ -15,10 +15,11 @@ is, after `\\set partition events_20261201`. `splice` fills them in:
 
     await conn.execute(splice(SQL.drop_detached, partition="events_20261201"))
 
-Identifiers are quoted with asyncpg's quote_ident and literals with its
-quote_literal (a backslash is refused, so a literal means the same whatever
-standard_conforming_strings says); every placeholder must be given a value
-and every value must have its placeholder. Nothing else in Peil splices
+Identifiers and literals are quoted as PostgreSQL's own quote_ident and
+quote_literal do (the quote character doubled; a backslash in a literal is
+refused, so it means the same whatever standard_conforming_strings says);
+every placeholder must be given a value and every value must have its
+placeholder. Nothing else in Peil splices
 text into SQL (tests/test_named_queries.py checks that `splice` is only
 ever given a named query and that no f-string holds SQL).
 
@@ -31,11 +32,16 @@ from __future__ import annotations
 
 import re
 
-from asyncpg.utils import _quote_ident as quote_ident
-from asyncpg.utils import _quote_literal as quote_literal
-
 # `:"name"` or `:'name'`, but not the `::"char"` of a cast.
 _PLACEHOLDER = re.compile(r"(?<!:):([\"'])([A-Za-z_][A-Za-z0-9_]*)\1")
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def splice(query: str, **values: str) -> str:
