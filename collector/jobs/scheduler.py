@@ -41,7 +41,6 @@ class Job:
             log.warning("job %s failed: %s", self.name, exc)
 
 
-
 def standard_jobs(settings: Settings | None = None) -> list[Job]:
     jobs = [
         Job("partition-upkeep", 3600, upkeep.run),
