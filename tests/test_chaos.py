@@ -20,6 +20,7 @@ import asyncpg
 from collector.db.migrate import prepare_database
 from collector.durable.writer import copy_rows
 from tests.support.rows import row
+from tests.support.wait import eventually_async
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "benchmarks" / "chaos.py"
@@ -86,8 +87,9 @@ async def test_a_copy_cut_off_by_a_postgres_crash_fails_instead_of_hanging(tmp_p
         now = datetime.now(UTC)
         rows = [row(1, now, f"{i:060d}") for i in range(60_000)]  # about 12 MB
         copy = asyncio.create_task(copy_rows(conn, rows))
-        await asyncio.sleep(1.0)
-        assert not conn._protocol.writing_allowed.is_set()  # the socket is full
+        await eventually_async(
+            lambda: not conn._protocol.writing_allowed.is_set(), what="a full socket"
+        )
         await asyncio.to_thread(postgres.stop, "immediate")
         done, _ = await asyncio.wait([copy], timeout=10)
         assert done, "COPY still waiting 10 s after PostgreSQL died"

@@ -1,8 +1,10 @@
 """What a 202 promises, on the real database: a dead process's spool is
 replayed after its last committed record only, a replay cut short anywhere
-is finished by the next process without duplicates, and events acknowledged
-while PostgreSQL refuses connections are all stored once it is back, also
-across a shutdown in the middle of the outage."""
+(or whose COMMIT answer was lost) is finished by the next process without
+duplicates, events acknowledged while PostgreSQL refuses connections are all
+stored once it is back (also across a shutdown in the middle of the outage,
+and a client's retry of a replayed request is stored once), and a stalled
+disk sheds load with 503 while /healthz still answers."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from tests.support.app import database_refusing_connections, running_app
 from tests.support.client import body, new_id, post_no_flush
 from tests.support.rows import lose_the_first_commit_answer, row
 from tests.support.spooling import spooled_writer, submit
+from tests.support.wait import eventually_async
 
 
 def markers(n: int) -> list[str]:
@@ -136,13 +139,15 @@ async def healthz(app) -> tuple[int, dict]:
         return response.status, await response.json()
 
 
-async def wait_until_stored(database_url, ids, timeout_s: float = 60) -> tuple[int, int]:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while (await stored_counts(database_url, ids))[1] < len(ids):
-        if asyncio.get_running_loop().time() > deadline:
-            break
-        await asyncio.sleep(0.2)
-    await asyncio.sleep(0.5)  # and nothing more arrives after that
+async def wait_until_stored(app, database_url, ids, timeout_s: float = 60) -> tuple[int, int]:
+    """(rows, distinct ids) once every id is stored and the writer has nothing left to write."""
+
+    async def all_there() -> bool:
+        return (await stored_counts(database_url, ids))[1] == len(ids)
+
+    await eventually_async(all_there, timeout_s, what=f"{len(ids)} ids stored", interval=0.2)
+    # Whatever the writer would still write (a duplicate) is written by now.
+    await app.app[WRITER].flush()
     return await stored_counts(database_url, ids)
 
 
@@ -163,23 +168,30 @@ async def test_events_accepted_during_an_outage_are_all_stored_once(
             codes = await post_all(app, site, ids)
             assert set(codes) == {202}
             writer = app.app[WRITER]
-            await asyncio.sleep(0.5)  # the writer tries, fails, and says so
-            status, health = await healthz(app)
-            assert status == 200 and health["status"] == "degraded"
+
+            async def degraded() -> dict | None:
+                status, health = await healthz(app)
+                assert status == 200
+                return health if health["status"] == "degraded" else None
+
+            # The writer tries, fails, and says so.
+            health = await eventually_async(degraded, 10, what="a degraded /healthz")
             assert health["spool_bytes"] > 0
+
             # The age of the oldest unwritten event keeps growing while it waits.
-            await asyncio.sleep(1.0)
-            _, later = await healthz(app)
-            assert later["spool_oldest_age_s"] >= health["spool_oldest_age_s"] + 0.5
+            async def older() -> bool:
+                _, later = await healthz(app)
+                return later["spool_oldest_age_s"] >= health["spool_oldest_age_s"] + 0.5
+
+            await eventually_async(older, 10, what="an older oldest unwritten event")
             assert writer.queue.spilled
             metrics = app.app[METRICS]
             assert metrics.total("database_unreachable") == 1
             assert metrics.total("spool_bytes") > 0
-        assert await wait_until_stored(database_url, ids) == (len(ids), len(ids))
-        await writer.flush()
+        assert await wait_until_stored(app, database_url, ids) == (len(ids), len(ids))
         assert not writer.queue.spilled
         status, health = await healthz(app)
-        assert health["status"] == "ok" and health["spool_bytes"] == 0
+        assert status == 200 and health["status"] == "ok" and health["spool_bytes"] == 0
 
 
 async def test_a_shutdown_during_an_outage_keeps_the_events_for_the_next_start(
@@ -196,7 +208,7 @@ async def test_a_shutdown_during_an_outage_keeps_the_events_for_the_next_start(
         assert (settings.spool_dir / generation).is_dir()
     assert await stored_counts(database_url, ids) == (0, 0)
     async with running_app(settings, database_url) as app:
-        assert await wait_until_stored(database_url, ids) == (len(ids), len(ids))
+        assert await wait_until_stored(app, database_url, ids) == (len(ids), len(ids))
         assert app.app[METRICS].total("rows_replayed") == len(ids)
     assert not (settings.spool_dir / generation).exists()
 
@@ -216,7 +228,7 @@ async def test_a_retry_of_a_replayed_request_is_stored_once(
     async with running_app(settings, database_url) as app:
         status, headers, _ = await post_no_flush(app, request)
         assert status == 202 and headers["X-Peil-Dropped"] == "duplicate=20"
-        assert await wait_until_stored(database_url, ids) == (20, 20)
+        assert await wait_until_stored(app, database_url, ids) == (20, 20)
         assert (await post_no_flush(app, body(site, [{"t": "pageview", "id": new_id()}])))[0] == 202
 
 
@@ -228,7 +240,8 @@ async def test_a_stalled_disk_sheds_load_with_503_and_stays_responsive(
     chunks = [ids[k : k + 5] for k in range(0, len(ids), 5)]
     async with running_app(settings, database_url) as app:
         # A disk whose syncs do not come back: the process that runs them stops.
-        helper = app.app[INGEST].spool.syncer.pid
+        ingest = app.app[INGEST]
+        helper = ingest.spool.syncer.pid
         os.kill(helper, signal.SIGSTOP)
         try:
             sending = [
@@ -237,10 +250,13 @@ async def test_a_stalled_disk_sheds_load_with_503_and_stays_responsive(
                 )
                 for chunk in chunks
             ]
-            await asyncio.sleep(0.3)
+            await eventually_async(lambda: ingest.syncing > 0, what="requests waiting on the disk")
             status, _ = await healthz(app)  # answered while requests wait on the disk
             assert status == 200
-            await asyncio.sleep(0.7)
+            # Beyond the cap, requests are answered at once, with the disk still stalled.
+            await eventually_async(
+                lambda: any(task.done() for task in sending), what="a request shed"
+            )
         finally:
             os.kill(helper, signal.SIGCONT)
         answers = await asyncio.gather(*sending)

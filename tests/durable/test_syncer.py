@@ -10,12 +10,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import psutil
 import pytest
 
 from collector.durable.syncer import Syncer
+from tests.support.wait import ended, eventually, eventually_async
 
 
 @pytest.fixture
@@ -26,13 +26,8 @@ async def syncer():
     syncer.close()
 
 
-def gone_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-            return True
-        time.sleep(0.05)
-    return False
+def assert_gone_within(process: psutil.Process, seconds: float) -> None:
+    eventually(lambda: ended(process), seconds, what=f"the end of helper {process.pid}")
 
 
 async def test_syncs_files_one_after_another(syncer, tmp_path):
@@ -55,33 +50,38 @@ async def test_a_dead_helper_fails_its_sync_and_is_replaced(syncer, tmp_path):
     path = tmp_path / "a.seg"
     path.write_bytes(b"x")
     first = syncer.pid
+    helper = psutil.Process(first)
     os.kill(first, signal.SIGSTOP)  # so the sync is surely in flight when it dies
     waiting = asyncio.create_task(syncer.sync(path))
-    await asyncio.sleep(0.2)
+    await eventually_async(lambda: syncer._waiting, what="the sync sent to the helper")
     os.kill(first, signal.SIGKILL)
     with pytest.raises(OSError):
         await waiting
     await syncer.sync(path)
     assert syncer.pid != first
-    assert gone_within(first, 2)
+    assert_gone_within(helper, 2)
 
 
 async def test_ctrl_c_does_not_stop_the_helper(syncer, tmp_path):
     # It runs in its own session, and ignores SIGINT even when sent to it.
     assert os.getsid(syncer.pid) != os.getsid(0)
-    os.kill(syncer.pid, signal.SIGINT)
-    await asyncio.sleep(0.2)
     path = tmp_path / "a.seg"
     path.write_bytes(b"x")
+    await syncer.sync(path)  # it answers: started, its signals set
+    pid = syncer.pid
+    os.kill(pid, signal.SIGINT)
+    # No wait needed: a signal is acted on before its target runs on, so a
+    # helper that SIGINT ended could not answer this sync.
     await syncer.sync(path)
+    assert syncer.pid == pid
 
 
 async def test_closing_ends_the_helper(tmp_path):
     syncer = Syncer()
     syncer.start()
-    pid = syncer.pid
+    helper = psutil.Process(syncer.pid)
     syncer.close()
-    assert gone_within(pid, 2)
+    assert_gone_within(helper, 2)
 
 
 def test_the_helper_ends_when_its_worker_is_killed(tmp_path):
@@ -107,11 +107,10 @@ def test_the_helper_ends_when_its_worker_is_killed(tmp_path):
         stdout=subprocess.PIPE,
         text=True,
     )
-    helper = int(worker.stdout.readline())
-    assert psutil.pid_exists(helper)
+    helper = psutil.Process(int(worker.stdout.readline()))
     worker.kill()
     worker.wait()
-    assert gone_within(helper, 5)
+    assert_gone_within(helper, 5)
 
 
 def test_the_helper_answers_each_path_and_ends_quietly_when_its_worker_is_gone(tmp_path):

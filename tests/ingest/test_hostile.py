@@ -36,6 +36,7 @@ from collector.model.vocabulary import EVENT_FIELDS, EVENT_TYPES, MEDIA_TYPES
 from dashboard.export import csv_cell
 from tests.support.app import running_app
 from tests.support.client import CHROME, ORIGIN, body, new_id, post, rows
+from tests.support.wait import eventually_async
 
 MB = 1 << 20
 
@@ -739,6 +740,13 @@ async def _open(app):
     return await asyncio.open_connection("127.0.0.1", port)
 
 
+async def _connected(app, n: int) -> None:
+    """Until the server holds `n` open connections (accepted, with a handler each)."""
+    await eventually_async(
+        lambda: len(app.runner.server.connections) >= n, what=f"{n} connections on the server"
+    )
+
+
 async def _closed_after(reader) -> tuple[bytes, float]:
     """What the server still sent, and the seconds until it closed the connection.
 
@@ -769,7 +777,7 @@ async def test_slow_headers_are_cut_off_while_others_are_served(quick_timeouts, 
 
     tricklers = [asyncio.create_task(trickle(w)) for _, w in lorises]
     waits = [asyncio.create_task(_closed_after(r)) for r, _ in lorises]
-    await asyncio.sleep(0.3)
+    await _connected(app, len(lorises))
     await assert_still_serving(app, site, db)  # served while they hang
     for received, seconds in await asyncio.gather(*waits):
         assert received == b""  # nothing to answer: closed
@@ -802,8 +810,8 @@ async def test_unfinished_body_gets_400_and_the_connection_is_closed(
 
     dripping = asyncio.create_task(drip())
     waiting = asyncio.create_task(_closed_after(reader))
-    await asyncio.sleep(0.2)
-    await assert_still_serving(app, site, db)
+    await _connected(app, 1)
+    await assert_still_serving(app, site, db)  # served while that body hangs
     received, seconds = await waiting
     dripping.cancel()
     await asyncio.gather(dripping, return_exceptions=True)
