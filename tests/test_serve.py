@@ -1,6 +1,9 @@
 """`peil serve` end to end, as an operator runs it: embedded database in a
 fresh data dir, /healthz, SIGINT and SIGTERM leave no postgres behind, the
-data survives a restart; several workers share one port."""
+data survives a restart; several workers share one port; the scheduled jobs
+run in a process of their own; and after a SIGKILL of serve (the OOM killer)
+none of its processes (workers, jobs, sync helpers) lives on, while the
+embedded PostgreSQL is left to the next peil command, which stops it."""
 
 from __future__ import annotations
 
@@ -11,12 +14,15 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import psutil
 import pytest
 
+from collector.server import check_port_free
 from tests.support.serve import free_port, get_json, wait_healthy
+from tests.support.wait import ended, eventually
 
 
 def postgres_processes(data_dir) -> list[psutil.Process]:
@@ -75,8 +81,7 @@ def test_serve_on_embedded_database_stops_cleanly_and_keeps_data(embedded_env, s
     _, stderr = serve.communicate()
     assert "Traceback" not in stderr
     assert "stopped" in stderr
-    time.sleep(0.2)
-    assert postgres_processes(data_dir) == [], "no postgres process left behind"
+    eventually(lambda: postgres_processes(data_dir) == [], 10, what="no postgres left behind")
 
     serve = start_serve(embedded_env)
     wait_healthy(health_url, serve)
@@ -142,55 +147,117 @@ def peil_children(serve: subprocess.Popen) -> tuple[list[psutil.Process], list[p
     return processes, helpers
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
+def all_started(serve: subprocess.Popen, workers: int):
+    """serve's processes and helpers once all have started: the jobs process, the
+    workers when there are several, and each worker's (serve's, when it is the
+    only one) spool sync helper, which starts after /healthz first answers."""
+    children, helpers = peil_children(serve)
+    complete = len(children) == (1 if workers == 1 else 1 + workers) and len(helpers) == workers
+    return (children, helpers) if complete else None
+
+
+def post_pageview(port: int, key: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/events",
+        data=json.dumps(
+            {"site": key, "url": "https://jobs.nl/", "events": [{"t": "pageview"}]}
+        ).encode(),
+        headers={
+            "Origin": "https://jobs.nl",
+            "User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"
+            " AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_scheduled_jobs_run_in_their_own_process_and_stop_with_serve(env, db_rows, workers):
     port = free_port()
     serve = start_serve(
-        {**env, "PEIL_PORT": str(port), "PEIL_RATE_LIMIT": "0"}, "--workers", workers
+        {**env, "PEIL_PORT": str(port), "PEIL_RATE_LIMIT": "0"}, "--workers", str(workers)
     )
     try:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", serve)
-        children, helpers = peil_children(serve)
-        # The jobs process, plus the workers when there are several.
-        assert len(children) == (1 if workers == "1" else 3)
-        # Each worker (serve itself when it is the only one) has its spool sync
-        # helper, once it has started (/healthz answers as soon as one worker has).
-        deadline = time.monotonic() + 20
-        while len(helpers) < int(workers) and time.monotonic() < deadline:
-            time.sleep(0.2)
-            children, helpers = peil_children(serve)
-        assert len(helpers) == int(workers)
-        deadline = time.monotonic() + 20  # the jobs process nices itself once started
-        while not any(child.nice() > 0 for child in children) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert any(child.nice() > 0 for child in children), "the jobs process is niced"
+        children, helpers = eventually(lambda: all_started(serve, workers), 20)
+        eventually(  # the jobs process nices itself once started
+            lambda: any(child.nice() > 0 for child in children), 20, what="a niced jobs process"
+        )
         added = peil("sites", "add", f"Jobs {workers}", "--domain", "jobs.nl", env=env)
         key = added.stdout.splitlines()[0]
-        time.sleep(1.5)  # the workers' site registry refreshes every second
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/events",
-            data=json.dumps(
-                {"site": key, "url": "https://jobs.nl/", "events": [{"t": "pageview"}]}
-            ).encode(),
-            headers={
-                "Origin": "https://jobs.nl",
-                "User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"
-                " AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-            },
-        )
-        assert urllib.request.urlopen(request, timeout=5).status == 202
+        # 403 (unknown site) until the workers' site registry, refreshed every
+        # second, has the new site; then one 202, and nothing was stored before.
+        eventually(lambda: post_pageview(port, key) == 202, 10, what="the site is known")
         # The rollup job folds it within its interval.
-        deadline = time.monotonic() + 30
-        folded: list[tuple] = []
-        while not folded and time.monotonic() < deadline:
-            folded = db_rows(
+        folded = eventually(
+            lambda: db_rows(
                 "SELECT d.pageviews FROM rollup_days d JOIN sites s ON s.id = d.site_id"
                 " WHERE s.key = $1",
                 key,
-            )
-            time.sleep(0.3)
+            ),
+            30,
+            what="the pageview in rollup_days",
+        )
         assert folded == [(1,)]
     finally:
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(60) == 0
-    assert not any(psutil.pid_exists(child.pid) for child in children + helpers)
+    assert all(ended(child) for child in children + helpers)
+
+
+def sigkill_and_wait_for_children(serve: subprocess.Popen, workers: int) -> str:
+    """SIGKILL serve once all its processes run; none may be alive 5 s later.
+
+    Returns serve's stderr, which its children shared.
+    """
+    eventually(lambda: all_started(serve, workers), 20)
+    # All of them, the multiprocessing resource tracker included.
+    children = psutil.Process(serve.pid).children(recursive=True)
+    children = [c for c in children if c.name() != "postgres"]
+    serve.send_signal(signal.SIGKILL)
+    assert serve.wait(10) == -signal.SIGKILL
+    eventually(
+        lambda: all(ended(child) for child in children),
+        5,
+        what=f"the end of serve's processes {[c.pid for c in children]}",
+    )
+    _, stderr = serve.communicate(timeout=10)  # at EOF: every writer of the pipe is gone
+    return stderr
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_no_process_of_serve_outlives_a_sigkill(env, workers):
+    port = free_port()
+    serve = start_serve({**env, "PEIL_PORT": str(port)}, "--workers", str(workers))
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", serve)
+        stderr = sigkill_and_wait_for_children(serve, workers)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+    assert "Traceback" not in stderr
+    assert "peil serve is gone; the scheduled jobs stop" in stderr
+    assert stderr.count("peil serve is gone; this worker stops") == (workers if workers > 1 else 0)
+    check_port_free("127.0.0.1", port)  # nothing listens on it: a new serve can start at once
+
+
+def test_a_sigkilled_serve_leaves_the_embedded_database_to_the_next_command(embedded_env):
+    data_dir = embedded_env["PEIL_DATA_DIR"]
+    serve = start_serve(embedded_env)
+    try:
+        wait_healthy(f"http://127.0.0.1:{embedded_env['PEIL_PORT']}/healthz", serve)
+        stderr = sigkill_and_wait_for_children(serve, 1)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+    assert "Traceback" not in stderr
+    # The killed serve never let go of PostgreSQL: it still runs, and the next
+    # command borrows it, forgets the dead handle and, the last user, stops it.
+    assert postgres_processes(data_dir), "the embedded server survives serve"
+    listed = peil("sites", "list", env=embedded_env)
+    assert listed.returncode == 0, listed.stderr
+    eventually(lambda: postgres_processes(data_dir) == [], 10, what="no postgres left behind")
