@@ -179,7 +179,7 @@ def _show(value: Any, settings: Settings) -> str:
     return str(value)
 
 
-def _mask_url(url: str) -> str:
+def mask_url(url: str) -> str:
     """The URL with any password (user info or query parameter) replaced by ***."""
     parts = urlsplit(url)
     netloc = parts.netloc
@@ -219,7 +219,7 @@ class Settings:
             "PostgreSQL URL; unset: start or reuse the embedded PostgreSQL in PEIL_DATA_DIR",
             _parse_database_url,
             lambda url, s: (
-                _mask_url(url) if url else f"unset: embedded PostgreSQL in {s.postgres_dir}"
+                mask_url(url) if url else f"unset: embedded PostgreSQL in {s.postgres_dir}"
             ),
         )
     )

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from collector.config import Settings
+from collector.config import Settings, mask_url
 from collector.db.embedded import EmbeddedPostgres
 from collector.db.queries import load
 from collector.db.splice import splice
@@ -27,14 +27,8 @@ _UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.In
 
 
 def describe_url(url: str) -> str:
-    """The URL without its password, safe for messages and logs."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
-    query = parts.query
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    """The URL with its password masked, safe for messages and logs."""
+    return mask_url(url)
 
 
 @contextmanager
