@@ -387,3 +387,29 @@ async def test_an_idle_run_makes_no_temp_table_and_still_moves_on(db, sites, mon
     assert (await rollup.fold_new(db)).events == 0
     after = await db.fetchrow("SELECT snapshot::text, watermark FROM rollup_state")
     assert after["watermark"] > before["watermark"]
+
+
+async def test_a_run_sets_its_memory_and_plan_settings_for_its_transaction(db, sites, database_url):
+    seen = {}
+
+    async def settings(site_id, day):
+        for name in ("work_mem", "plan_cache_mode", "synchronous_commit", "temp_buffers"):
+            seen[name] = await conn.fetchval(f"SHOW {name}")
+
+    conn = await asyncpg.connect(database_url)  # a new session: no temp table yet
+    try:
+        outside = await conn.fetchval("SHOW work_mem")
+        await rollup.fold_new(conn, after_day=settings)
+        assert seen == {
+            "work_mem": rollup.WORK_MEM,
+            "plan_cache_mode": "force_custom_plan",
+            "synchronous_commit": "off",
+            "temp_buffers": rollup.TEMP_BUFFERS,
+        }
+        # SET LOCAL: gone with the run's transaction; temp_buffers stays for the session.
+        assert await conn.fetchval("SHOW work_mem") == outside
+        assert await conn.fetchval("SHOW synchronous_commit") == "on"
+        assert await conn.fetchval("SHOW temp_buffers") == rollup.TEMP_BUFFERS
+        await rollup.fold_new(conn)  # temp tables made: temp_buffers is not set again
+    finally:
+        await conn.close()
