@@ -1,9 +1,17 @@
 """The rollup: raw events folded into the aggregate tables the dashboard reads.
 
-Modules: `job` (the scheduled run: its snapshot bookkeeping, which days are
-folded incrementally and which rebuilt), the fold steps, `media_plays` (media
-sessions, plays, watched ranges and coverage of one visitor's player
-events), and `days` (site-local days).
+Modules, in the order a run uses them:
+
+- `job`: the scheduled run (every 5 s in the jobs process): its snapshot
+  bookkeeping, which days are folded incrementally and which rebuilt;
+- `input_rows`: what a run folds, into the temp table `rollup_input`;
+- `open_days`: the working state of the open days, cleared and closed;
+- `fold`: the fold steps, new rows into the aggregates;
+- `media_fold` and `media_plays`: the media step, and how one visitor's
+  player events become sessions, plays, watched ranges and coverage;
+- `days`: site-local days.
+
+Their queries are sql/queries/rollup.<module>.<function>.sql.
 
 `peil serve` runs the rollup job every 5 s (5 s after the previous run
 ended) in its jobs process: a process of its own, niced, so that the
@@ -64,7 +72,7 @@ visitor hash and day) are what the rollup computes per day.
   rows is never rebuilt: aggregates outlive raw events.
 - **Rebuild = incremental.** A rebuild clears the day's aggregates and state
   and folds all its raw rows through the same code as new rows, so both give
-  the same tables (tests/jobs/test_rollup.py checks it on shuffled batches).
+  the same tables (tests/rollup/test_rollup.py checks it on shuffled batches).
 - **Time zones.** A day is cut in the site's zone at fold time; changing a
   site's zone later does not move days already folded (`refold_site` in
   `job.py` rebuilds the days whose raw events remain).

@@ -1,34 +1,12 @@
-"""The rollup job: fold the raw rows committed since the last run into the
-aggregate tables (collector/rollup/fold.py).
+"""The rollup job: one run folds the raw rows committed since the previous run.
 
-Which rows are new: every row of `events` carries the id of the transaction
-that inserted it (`rollup_xact`, a column default, see
-sql/migrations/0005_incremental_rollups.sql). A run is one REPEATABLE READ
-transaction; it folds the rows its snapshot sees and the previous run's
-snapshot did not, then stores its own snapshot, and commits. So:
-
-- exactly once: a row is in exactly one run's difference of snapshots, and
-  a run that dies rolls back whole, its snapshot included;
-- late rows are counted, however late (a spool replayed hours after an
-  outage): what matters is when a row was committed, not its `ts`;
-- the cost of a run is the rows committed since the previous one (read
-  through an index on rollup_xact), plus the state of the visitors they
-  touch, not the size of the day.
-
-Per day: today and yesterday (in any time zone: UTC dates from two days
-back) are *open*: they keep working state (rollup_open_*) so that distinct
-visitors, visits and media plays can take new rows in. A day gets its state
-when it is first touched (rebuilt from its raw rows: a new day holds only
-seconds of them); it is closed two UTC days later (its state is deleted, in
-batches). A row for a closed day (rare: an outage replay) rebuilds the day
-from its raw rows, exactly, when they are all still there; when the purge
-already removed some of them, the new rows are added to the aggregates with
-empty state (a visitor of such a row counts as a new one).
-
-The state is UNLOGGED (migration 0005), rollup_open_days included: after a
-crash PostgreSQL empties it, a day is then no longer open, and the next row
-for it rebuilds it from its raw rows like a closed day's. A run with nothing
-new creates no temp table (an idle run costs a few milliseconds).
+A run is one REPEATABLE READ transaction: it loads the rows its snapshot sees
+and the previous run's did not (input_rows.py), decides per site-local day
+whether to fold them into the open day's state, rebuild the day from its raw
+rows, or add them to a closed day's aggregates, folds (fold.py), closes the
+days that left the open window (open_days.py), and stores its snapshot in
+`rollup_state`. Why this is exact, and what happens to late rows, crashes
+and closed days: the package docstring (collector/rollup/__init__.py).
 """
 
 from __future__ import annotations
