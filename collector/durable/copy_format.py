@@ -1,4 +1,5 @@
-"""Rows for PostgreSQL's binary COPY, built as bytes in the handler.
+"""Rows for PostgreSQL's binary COPY: the one declaration of the `events`
+columns ingest fills, and the encoder it drives.
 
 Why hand-built binary rows: most columns of an event row are facts about the
 request (site, visitor, browser, page, location...) that all of its events
@@ -8,6 +9,11 @@ And the binary format spares PostgreSQL all text parsing (timestamps,
 numbers, addresses), which matters as much: it shares the machine's cores.
 (benchmarks/RESULTS.md has the measurements of text vs binary.)
 
+Adding a column is one line in ROW_COLUMNS, EVENT_COLUMNS or REQUEST_COLUMNS
+below (and validation or enrichment producing its value, as a field of the
+same name: ingest checks the names at import). A test compares the
+declaration with the live table, names and types.
+
 Format: a header, then per row an int16 field count and per field an int32
 length (-1: NULL) and the value in PostgreSQL's binary send format; an int16
 -1 ends the data. Every value here is of the column's exact type.
@@ -15,114 +21,255 @@ length (-1: NULL) and the value in PostgreSQL's binary send format; an int16
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv6Address
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache, partial
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from struct import Struct
-
-# Order of the fields in every row: first the event's own, then the request's.
-EVENT_COLUMNS = (
-    "ts",
-    "seq",
-    "type",
-    "client_id",
-    "el",
-    "src",
-    "pos",
-    "from_pos",
-    "to_pos",
-    "dur",
-    "x",
-    "y",
-    "depth",
-    "eng",
-    "name",
-    "props",
-)
-REQUEST_COLUMNS = (
-    "site_id",
-    "visitor",
-    "screen_w",
-    "screen_h",
-    "browser_version",
-    "device",
-    "country",
-    "region",
-    "city",
-    "browser",
-    "os",
-    "lang",
-    "host",
-    "path",
-    "query",
-    "referrer",
-    "origin",
-    "player_version",
-    "uid",
-    "sid",
-    "ip",
-)
-COLUMNS = EVENT_COLUMNS + REQUEST_COLUMNS
+from typing import Any, NamedTuple
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
 TRAILER = b"\xff\xff"
 NULL = b"\xff\xff\xff\xff"
 
 _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970
-# Field count, then ts (timestamptz, 8 bytes) and seq (smallint, 2 bytes).
-_ROW_START = Struct("!hiqih")
 _SMALLINT = Struct("!ih")
 _INTEGER = Struct("!ii")
 _BIGINT = Struct("!iq")
 REAL = Struct("!if")
+_FLOAT = Struct("!f")
 LENGTH = Struct("!i")
 _FIELD_COUNT = Struct("!h")
 _SMALLINT_MAX = 32767
+# Distinct values a memoized column keeps encoded (Column.memo).
+MEMO_SIZE = 2048
 
 
-def text(value: str | None) -> bytes:
-    if value is None:
-        return NULL
-    data = value.encode("utf-8", "replace")
-    return LENGTH.pack(len(data)) + data
+# Each type's encoder: a value (never None: that is NULL) as its field, the
+# length and the send format; C-level where nothing needs checking.
+def _timestamptz(epoch_us: int) -> bytes:
+    """UTC microseconds since 1970."""
+    return _BIGINT.pack(8, epoch_us - _PG_EPOCH_US)
 
 
-def smallint(value: int | None) -> bytes:
+def _smallint(value: int) -> bytes:
     # Out of range means a nonsense value (a browser "version 100000"): stored as unknown.
-    if value is None or not -_SMALLINT_MAX <= value <= _SMALLINT_MAX:
+    if not -_SMALLINT_MAX <= value <= _SMALLINT_MAX:
         return NULL
     return _SMALLINT.pack(2, value)
 
 
-def integer(value: int | None) -> bytes:
-    return NULL if value is None else _INTEGER.pack(4, value)
+def _text(value: str) -> bytes:
+    data = value.encode("utf-8", "replace")
+    return LENGTH.pack(len(data)) + data
 
 
-def bigint(value: int | None) -> bytes:
-    return NULL if value is None else _BIGINT.pack(8, value)
-
-
-def real(value: float | None) -> bytes:
-    return NULL if value is None else REAL.pack(4, value)
-
-
-def jsonb(json_text: str | None) -> bytes:
-    if json_text is None:
-        return NULL
+def _jsonb(json_text: str) -> bytes:
     data = b"\x01" + json_text.encode()  # jsonb binary format version 1
     return LENGTH.pack(len(data)) + data
 
 
-def inet(address: IPv4Address | IPv6Address | None) -> bytes:
+def _inet(address: IPv4Address | IPv6Address) -> bytes:
     """A host address: family (2 = IPv4, 3 = IPv6), bits, is_cidr 0, length, bytes."""
-    if address is None:
-        return NULL
     packed = address.packed
     family = 2 if len(packed) == 4 else 3
     head = bytes((family, len(packed) * 8, 0, len(packed)))
     return LENGTH.pack(4 + len(packed)) + head + packed
 
 
+# And back (tests, the writer's replay): a field's bytes (not NULL) as its value.
+def _signed(data: bytes) -> int:
+    return int.from_bytes(data, "big", signed=True)
+
+
+def _timestamptz_value(data: bytes) -> int:
+    return _signed(data) + _PG_EPOCH_US
+
+
+def _real_value(data: bytes) -> float:
+    return _FLOAT.unpack(data)[0]
+
+
+def _text_value(data: bytes) -> str:
+    return data.decode()
+
+
+def _jsonb_value(data: bytes) -> str:
+    return data[1:].decode()
+
+
+def _inet_value(data: bytes) -> IPv4Address | IPv6Address:
+    return ip_address(data[4:])
+
+
+class PgType(NamedTuple):
+    """A PostgreSQL type as binary COPY sends it."""
+
+    name: str  # as PostgreSQL's format_type() spells it
+    encode: Callable[[Any], bytes]  # a value, not None, as its field
+    decode: Callable[[bytes], Any]  # a field's data, not NULL, as its value
+
+    def field(self, value: Any) -> bytes:
+        """`value` as its field, NULL for None."""
+        return NULL if value is None else self.encode(value)
+
+
+TIMESTAMPTZ = PgType("timestamp with time zone", _timestamptz, _timestamptz_value)
+SMALLINT = PgType("smallint", _smallint, _signed)
+INTEGER = PgType("integer", partial(_INTEGER.pack, 4), _signed)
+BIGINT = PgType("bigint", partial(_BIGINT.pack, 8), _signed)
+REAL4 = PgType("real", partial(REAL.pack, 4), _real_value)
+TEXT = PgType("text", _text, _text_value)
+JSONB = PgType("jsonb", _jsonb, _jsonb_value)
+INET = PgType("inet", _inet, _inet_value)
+
+# Single fields, for rows put together by hand (tests).
+smallint, integer, bigint, real = SMALLINT.field, INTEGER.field, BIGINT.field, REAL4.field
+text, jsonb, inet = TEXT.field, JSONB.field, INET.field
+
+
+class Column(NamedTuple):
+    name: str
+    type: PgType
+    # Its values repeat and are short (ingest bounds them): each distinct one
+    # is encoded once and kept (at most MEMO_SIZE per column).
+    memo: bool = False
+
+
+# The columns of every row, in COPY order.
+# First the row's own place: computed per event by ingest (row()).
+ROW_COLUMNS = (
+    Column("ts", TIMESTAMPTZ),  # receive time, spaced as the batch's client times
+    Column("seq", SMALLINT),  # place in the batch
+)
+# Then the event's own (ingest.validate.Event).
+EVENT_COLUMNS = (
+    Column("type", SMALLINT, memo=True),  # model.vocabulary.EVENT_TYPES
+    Column("client_id", TEXT),
+    Column("el", TEXT, memo=True),  # a page's elements repeat
+    Column("src", TEXT, memo=True),  # and its players' sources
+    Column("pos", REAL4),
+    Column("from_pos", REAL4),
+    Column("to_pos", REAL4),
+    Column("dur", REAL4),
+    Column("x", REAL4),
+    Column("y", INTEGER),
+    Column("depth", SMALLINT),
+    Column("eng", INTEGER),
+    Column("name", TEXT),
+    Column("props", JSONB),
+)
+# Last the request's, shared by all its events and encoded once for them
+# (ingest.enrich.request_columns.RequestColumns).
+REQUEST_COLUMNS = (
+    Column("site_id", INTEGER),
+    Column("visitor", BIGINT),
+    Column("screen_w", SMALLINT),
+    Column("screen_h", SMALLINT),
+    Column("browser_version", SMALLINT),
+    Column("device", SMALLINT),
+    Column("country", TEXT),
+    Column("region", TEXT),
+    Column("city", TEXT),
+    Column("browser", TEXT),
+    Column("os", TEXT),
+    Column("lang", TEXT),
+    Column("host", TEXT),
+    Column("path", TEXT),
+    Column("query", TEXT),
+    Column("referrer", TEXT),
+    Column("origin", TEXT),
+    Column("player_version", TEXT),
+    Column("uid", TEXT),
+    Column("sid", TEXT),
+    Column("ip", INET),
+)
+DECLARED = ROW_COLUMNS + EVENT_COLUMNS + REQUEST_COLUMNS
+COLUMNS = tuple(column.name for column in DECLARED)
+
+# Every row starts with its field count and ROW_COLUMNS, packed in one go.
+_ROW_START = Struct("!hiqih")
+
+
+def _encoders(columns: Sequence[Column]) -> tuple[Callable[[Any], bytes], ...]:
+    return tuple(
+        lru_cache(maxsize=MEMO_SIZE)(c.type.encode) if c.memo else c.type.encode for c in columns
+    )
+
+
+_REQUEST_ENCODERS = _encoders(REQUEST_COLUMNS)
+
+
+def encode_request(values: Sequence[Any]) -> bytes:
+    """A request's values (REQUEST_COLUMNS order) as its part of each row, encoded once."""
+    return b"".join(
+        [
+            NULL if v is None else encode(v)
+            for v, encode in zip(values, _REQUEST_ENCODERS, strict=True)
+        ]
+    )
+
+
+def encode_rows(
+    events: Iterable[Sequence[Any]], times_us: Iterable[int], request_fields: bytes
+) -> bytes:
+    """One row per event, concatenated: its time (UTC microseconds since 1970),
+    its place in the batch (seq), its values (EVENT_COLUMNS order; a value
+    beyond them, such as ingest's client time, is not encoded), then
+    `request_fields` (encode_request)."""
+    return _encode_rows(events, times_us, request_fields)
+
+
+def _write_encode_rows(columns: Sequence[Column]) -> Callable[..., bytes]:
+    """encode_rows for `columns`, written out as Python source and compiled:
+    per event one expression per column (NULL, or its encoder's field). The
+    same loop over the columns costs half as much again per event, on the
+    path every event takes. (namedtuple and dataclasses write their code the
+    same way.) The source is kept as the function's `source`."""
+    fields = "".join(
+        f"\n                NULL if (v := values[{i}]) is None else encode_{c.name}(v),"
+        for i, c in enumerate(columns)
+    )
+    source = f"""def encode_rows(events, times_us, request_fields):
+    out = []
+    append = out.append
+    for seq, (values, at) in enumerate(zip(events, times_us, strict=True)):
+        append(
+            b"".join((
+                start(count, 8, at - epoch, 2, seq),{fields}
+                request_fields,
+            ))
+        )
+    return b"".join(out)
+"""
+    namespace = {
+        "NULL": NULL,
+        "start": _ROW_START.pack,
+        "count": len(COLUMNS),
+        "epoch": _PG_EPOCH_US,
+        **{
+            f"encode_{c.name}": encode
+            for c, encode in zip(columns, _encoders(columns), strict=True)
+        },
+    }
+    exec(compile(source, f"<encode_rows of {__name__}>", "exec"), namespace)
+    function = namespace["encode_rows"]
+    function.source = source
+    return function
+
+
+_encode_rows = _write_encode_rows(EVENT_COLUMNS)
+
+
+def values_of(columns: Sequence[Column], **named: Any) -> tuple[Any, ...]:
+    """A tuple of values in the order of `columns`, None for those not named."""
+    unknown = set(named) - {c.name for c in columns}
+    if unknown:
+        raise ValueError(f"no such columns: {sorted(unknown)}")
+    return tuple(named.get(c.name) for c in columns)
+
+
 def row(epoch_us: int, seq: int, event_fields: bytes, request_fields: bytes) -> bytes:
-    """One row: its time (UTC microseconds since 1970), order in the batch, and fields."""
+    """One row from fields already encoded (EVENT_COLUMNS', then REQUEST_COLUMNS')."""
     return (
         _ROW_START.pack(len(COLUMNS), 8, epoch_us - _PG_EPOCH_US, 2, seq)
         + event_fields
@@ -163,6 +310,14 @@ def row_fields(encoded_row: bytes) -> list[bytes | None]:
         values.append(None if length < 0 else encoded_row[pos : pos + length])
         pos += max(length, 0)
     return values
+
+
+def row_values(encoded_row: bytes) -> dict[str, Any]:
+    """One row decoded, by column name (None for NULL)."""
+    return {
+        column.name: None if field is None else column.type.decode(field)
+        for column, field in zip(DECLARED, row_fields(encoded_row), strict=True)
+    }
 
 
 _CLIENT_ID = COLUMNS.index("client_id")

@@ -1,169 +1,179 @@
-"""The ingest pipeline of one request, step by step:
+"""The ingest pipeline: one request through STEPS, run in this order.
 
-    receive (handlers.py) -> validate (validate.py) -> enrich (enrich/*)
-    -> rows for COPY (here) -> spool (spool.py) -> queue (queue.py) -> writer (writer.py)
+    receive   the client's address (memory only), its rate, the body     receive.py
+    validate  the batch, its site and origin, bots; its valid, new        validate.py
+              events, typed
+    enrich    the columns the request's events share, and their times    enrich/
+    encode    binary COPY rows: the request's part encoded once, then    copy_format.py
+              each event's own                                           (durable/)
+
+Each step is a small function of the request's Incoming: it reads what the
+steps before it left there and adds its part (the fields under its name).
+A step that leaves nothing to store (a bot, no valid event) returns False,
+and the later ones do not run; one that refuses the request raises Refused.
+The handlers (handlers.py) then hand the rows to the durable write path
+(collector/durable/: spool -> queue -> writer) and answer.
 
 Everything about the request (address, user agent, page) is worked out once
 per request and shared by its events; per event only the event's own fields
-are checked. The full client address is used here, in memory, for the rate
-limit, GeoIP and the visitor hash; what leaves this module is truncated.
+are checked and encoded. The full client address is used in memory only,
+for the rate limit, GeoIP and the visitor hash; what is stored is truncated.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from aiohttp import web
 
 from collector.config import Settings
-from collector.durable.copy_format import bigint, inet, integer, row, smallint, text
+from collector.durable.copy_format import encode_request, encode_rows
 from collector.durable.dedup import RecentIds
+from collector.durable.spool import Spool
 from collector.ingest.enrich.client_address import Address
 from collector.ingest.enrich.geoip import GeoIP
-from collector.ingest.enrich.ip_truncation import truncated_address
-from collector.ingest.enrich.language import primary_language
-from collector.ingest.enrich.memo import MEMO_SIZE, REFERRER_PRIVATE_PARTS, memoize_short
-from collector.ingest.enrich.referrer import reduce_referrer, split_url
-from collector.ingest.enrich.user_agent import CACHE_SIZE as USER_AGENT_CACHE_SIZE
-from collector.ingest.enrich.user_agent import Agent
-from collector.ingest.enrich.visitor_hash import visitor_hash
-from collector.ingest.sites import SiteInfo
-from collector.ingest.validate import Batch, Event, Invalid, validate_event
+from collector.ingest.enrich.request_columns import RequestColumns, event_times, request_columns
+from collector.ingest.enrich.user_agent import parse_user_agent
+from collector.ingest.ratelimit import RateLimiter
+from collector.ingest.receive import locate_client, read_body
+from collector.ingest.salts import SaltKeeper
+from collector.ingest.sites import SiteInfo, SiteRegistry
+from collector.ingest.validate import (
+    BadBody,
+    Batch,
+    Event,
+    Refused,
+    check_origin,
+    parse_body,
+    pixel_batch,
+    valid_new_events,
+)
+from collector.metrics import Metrics
 
-# Client clocks are only trusted for the order and spacing of events within
-# one batch, never for the absolute time, and never beyond this span.
-MAX_BATCH_SPAN_US = 10 * 60 * 1_000_000
+
+@dataclass
+class Ingest:
+    """Everything one process needs to accept events."""
+
+    settings: Settings
+    sites: SiteRegistry
+    salts: SaltKeeper
+    geoip: GeoIP
+    spool: Spool
+    recent_ids: RecentIds
+    limiter: RateLimiter
+    metrics: Metrics
+    syncing: int = 0  # requests waiting for their spool fsync
 
 
 @dataclass(slots=True)
-class RequestFacts:
-    """What the server knows about a request, beyond its body."""
+class Incoming:
+    """One request on its way through STEPS: what each step found."""
 
-    received_us: int  # receive time, microseconds since 1970 (UTC)
-    address: Address | None
-    user_agent: str
-    agent: Agent
-    accept_language: str | None
-    origin: str | None
-    private: bool  # DNT: 1 or Sec-GPC: 1
+    ingest: Ingest
+    http: web.BaseRequest
+    body_timeout_s: float  # for the whole body, once the headers are in
+    # receive
+    address: Address | None = None  # the full client address: memory only
+    body: bytes | None = None  # None for the pixel, whose query is its batch
+    # validate
+    batch: Batch | None = None
+    site: SiteInfo | None = None
+    origin: str | None = None  # the Origin host checked: for CORS and its column
+    events: list[Event] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)  # events left out, by reason
+    # enrich
+    received_us: int = 0  # receive time, microseconds since 1970 (UTC)
+    columns: RequestColumns | None = None
+    times_us: list[int] = field(default_factory=list)  # of each event
+    # encode
+    rows: bytes = b""  # one spool record
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.http.headers
+
+
+async def run(incoming: Incoming) -> None:
+    """The STEPS in order, until one leaves nothing to do; Refused when one refuses."""
+    for step in STEPS:
+        if not await step(incoming):
+            return
+
+
+def _refused(bad: BadBody) -> Refused:
+    return Refused(bad.status, "too_large" if bad.status == 413 else "bad_body", str(bad))
+
+
+async def receive(incoming: Incoming) -> bool:
+    """The client's address, its rate, and the body (POST), bounded in size and time."""
+    ingest, http = incoming.ingest, incoming.http
+    incoming.address = address = locate_client(http, ingest.settings.trusted_proxies)
+    if ingest.limiter.enabled and address is not None and not ingest.limiter.allow(address.packed):
+        raise Refused(429, "rate_limited", "too many requests from this address")
+    if http.method == "POST":
+        try:
+            incoming.body = await read_body(http, incoming.body_timeout_s)
+        except BadBody as bad:
+            raise _refused(bad) from None
+    return True
+
+
+async def validate(incoming: Incoming) -> bool:
+    """The batch (the body, or the pixel's query); its site and origin; its
+    valid events not seen before, each left out counted by reason. Bots are
+    answered as if stored (and counted)."""
+    ingest = incoming.ingest
+    try:
+        body = incoming.body
+        batch = pixel_batch(incoming.http.query) if body is None else parse_body(body)
+    except BadBody as bad:
+        raise _refused(bad) from None
+    incoming.batch = batch
+    incoming.site = site = await ingest.sites.get(batch.site)
+    if site is None:
+        raise Refused(403, "unknown_site", "unknown site", len(batch.events))
+    incoming.origin = check_origin(batch, incoming.headers, site)
+    if parse_user_agent(incoming.headers.get("User-Agent")).is_bot:
+        ingest.metrics.add("dropped:bot", len(batch.events))
+        return False
+    incoming.events = valid_new_events(batch, site, ingest.recent_ids, incoming.dropped)
+    for reason, count in incoming.dropped.items():
+        ingest.metrics.add(f"dropped:{reason}", count)
+    return bool(incoming.events)
+
+
+async def enrich(incoming: Incoming) -> bool:
+    """The columns the request's events share, and each event's time."""
+    ingest = incoming.ingest
+    incoming.received_us = received_now()
+    incoming.columns = request_columns(
+        incoming.batch,
+        incoming.site,
+        incoming.origin,
+        incoming.headers,
+        incoming.address,
+        await ingest.salts.salt_now(),
+        ingest.geoip,
+        ingest.settings,
+    )
+    incoming.times_us = event_times(incoming.events, incoming.received_us)
+    return True
+
+
+async def encode(incoming: Incoming) -> bool:
+    """One binary COPY row per event, concatenated: the request's columns are
+    encoded once and end every row (copy_format.REQUEST_COLUMNS)."""
+    incoming.rows = encode_rows(
+        incoming.events, incoming.times_us, encode_request(incoming.columns)
+    )
+    return True
 
 
 def received_now() -> int:
     return time.time_ns() // 1000
 
 
-def request_fields(
-    batch: Batch,
-    site: SiteInfo,
-    facts: RequestFacts,
-    salt: bytes,
-    geoip: GeoIP,
-    settings: Settings,
-) -> bytes:
-    """The request's columns (copy_format.REQUEST_COLUMNS), encoded once for all its events."""
-    addr = facts.address
-    geo = geoip.lookup(addr)
-    agent_numbers, agent_names = _agent_fields(facts.agent)
-    private = facts.private
-    return b"".join(
-        (
-            integer(site.id),
-            bigint(visitor_hash(salt, site.id, addr.packed if addr else b"", facts.user_agent)),
-            smallint(batch.screen_w),
-            smallint(batch.screen_h),
-            agent_numbers,
-            text(geo.country),
-            text(geo.region),
-            text(geo.city),
-            agent_names,
-            _language_field(facts.accept_language),
-            _page_fields(batch.url),
-            _referrer_field(batch.ref, site.domains),
-            text(facts.origin),
-            text(batch.player_version),
-            text(None if private else batch.uid),
-            text(None if private else batch.sid),
-            inet(truncated_address(addr, settings.ipv4_prefix, settings.ipv6_prefix)),
-        )
-    )
-
-
-# The columns that follow from a header or the page URL alone, encoded once
-# per distinct value: a site's traffic repeats a few of each (memo.py).
-@lru_cache(maxsize=USER_AGENT_CACHE_SIZE)
-def _agent_fields(agent: Agent) -> tuple[bytes, bytes]:
-    """(browser_version, device) and (browser, os): apart, as columns lie between them."""
-    return (
-        smallint(agent.browser_version) + smallint(agent.device),
-        text(agent.browser) + text(agent.os),
-    )
-
-
-@memoize_short(1024)
-def _language_field(accept_language: str | None) -> bytes:
-    return text(primary_language(accept_language))
-
-
-@memoize_short(MEMO_SIZE)
-def _page_fields(url: str) -> bytes:
-    """host, path, query."""
-    host, path, query = split_url(url) or (None, None, None)
-    return text(host) + text(path) + text(query)
-
-
-@memoize_short(MEMO_SIZE, unless=REFERRER_PRIVATE_PARTS)
-def _referrer_field(ref: str | None, own_domains: tuple[str, ...]) -> bytes:
-    return text(reduce_referrer(ref, own_domains))
-
-
-def valid_new_events(
-    batch: Batch, site: SiteInfo, recent: RecentIds, dropped: dict[str, int]
-) -> list[Event]:
-    """The batch's events that pass validation and were not seen before, in client order."""
-    events = []
-    ids_here: set[str] = set()
-    # Trackers send events oldest first, each with its ts: then there is
-    # nothing to sort, which the loop finds out on the way.
-    in_order, newest = True, -1.0
-    for raw in batch.events:
-        try:
-            event = validate_event(raw)
-        except Invalid as invalid:
-            reason = invalid.args[0]
-            dropped[reason] = dropped.get(reason, 0) + 1
-            continue
-        client_id = event.client_id
-        if client_id is not None:
-            if client_id in ids_here or recent.contains(site.id, client_id):
-                dropped["duplicate"] = dropped.get("duplicate", 0) + 1
-                continue
-            ids_here.add(client_id)
-        client_ts = event.client_ts
-        if client_ts is None or client_ts < newest:
-            in_order = False
-        else:
-            newest = client_ts
-        events.append(event)
-    if not in_order and any(e.client_ts is not None for e in events):
-        # Stable: events with equal times (or none, placed at the newest) keep their order.
-        newest = max(e.client_ts for e in events if e.client_ts is not None)
-        events.sort(key=lambda e: newest if e.client_ts is None else e.client_ts)
-    return events
-
-
-def encode_rows(events: list[Event], received_us: int, shared: bytes) -> bytes:
-    """One binary COPY row per event, concatenated (one spool record).
-
-    Each event is placed at the receive time minus its distance from the
-    batch's newest event (bounded), so order and spacing survive but a wrong
-    client clock cannot move events in time.
-    """
-    stamps = [e.client_ts for e in events if e.client_ts is not None]
-    newest = max(stamps) if stamps else None
-    rows = []
-    for seq, e in enumerate(events):
-        at = received_us
-        if newest is not None and e.client_ts is not None:
-            at -= min(int((newest - e.client_ts) * 1000), MAX_BATCH_SPAN_US)
-        rows.append(row(at, seq, e.fields, shared))
-    return b"".join(rows)
+STEPS = (receive, validate, enrich, encode)

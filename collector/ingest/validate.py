@@ -1,29 +1,43 @@
-"""Validate: body -> header fields + the valid events, each bad event dropped with a reason.
+"""Validate: body -> the request's fields and its valid, new events, typed.
 
-A malformed event never fails the request: it is left out and counted, and
-its neighbours are kept. Only a body that is not JSON, or not the documented
-shape, is refused as a whole (400).
+A malformed event never fails the request: it is left out and counted (its
+reason in `codes.DROP_REASONS`), and its neighbours are kept. Only a body
+that is not JSON, or not the documented shape, is refused as a whole (400,
+413 when too large), and a request for an unknown site or from a foreign
+origin (403).
 
-Strings are cut to documented limits and NUL characters removed (PostgreSQL
-text cannot hold them), so every event that passes here is storable.
+Strings are cut to these limits and NUL characters removed (PostgreSQL text
+cannot hold them), so every event that passes here is storable; the
+package's docstring and README "Ingest" state them for users:
+
+    body 64 KiB, 1 to 200 events         page URL and referrer 2,048 chars
+    element descriptor 200               media source 500, no query string
+    custom event name 100                error message 300
+    client ids and site key 64           player version 32
+    props: 20 keys of 50, values of 200  (integers within 2**53)
+    x 0..1, y 0..2**31-1, depth 0..100, engagement 0..24 h in ms,
+    media positions 0..10,000,000 s, screen sizes 1..32767 (else unknown)
+
+A number out of its range drops the event as `bad_field`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import orjson
 
-from collector.durable.copy_format import LENGTH, NULL, REAL, integer, jsonb, smallint, text
+from collector.durable.dedup import RecentIds
 from collector.ingest.enrich.memo import MEMO_SIZE, memoize_short
+from collector.ingest.enrich.referrer import host_allowed, origin_host, split_url
+from collector.ingest.sites import SiteInfo
 from collector.model.vocabulary import EVENT_TYPES, MEDIA_TYPES
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_EVENTS = 200
 
-# Documented limits of stored strings (README, "Wire format limits").
 MAX_URL = 2048
 MAX_REF = 2048
 MAX_EL = 200
@@ -41,6 +55,15 @@ MAX_ENGAGEMENT_MS = 24 * 3600 * 1000
 MAX_SCREEN = 32767
 
 
+class Refused(Exception):
+    """The request is answered without storing anything: `status`, the drop
+    `reason`, and `count`, the events it carried."""
+
+    def __init__(self, status: int, reason: str, message: str, count: int = 1) -> None:
+        super().__init__(message)
+        self.status, self.reason, self.count = status, reason, count
+
+
 class BadBody(Exception):
     """The request as a whole is refused; `status` is 400 or 413."""
 
@@ -49,8 +72,13 @@ class BadBody(Exception):
         self.status = status
 
 
-@dataclass(slots=True)
-class Batch:
+class Invalid(Exception):
+    """One event is dropped; args[0] is the reason from codes.DROP_REASONS."""
+
+
+class Batch(NamedTuple):
+    """The request's own fields, and its events as sent (checked one by one later)."""
+
     site: str
     url: str
     ref: str | None
@@ -62,18 +90,26 @@ class Batch:
     events: list[Any]
 
 
-@dataclass(slots=True)
-class Event:
-    """One valid event: its client time and id, and its own columns encoded for COPY
-    (copy_format.EVENT_COLUMNS from `type` to `props`, binary)."""
+class Event(NamedTuple):
+    """One valid event: its columns (copy_format.EVENT_COLUMNS, same names and
+    order), then its client time, which is no column: it only orders and
+    spaces the batch's events (enrich)."""
 
-    client_ts: float | None
+    type: int  # model.vocabulary.EVENT_TYPES
     client_id: str | None
-    fields: bytes
-
-
-class Invalid(Exception):
-    """One event is dropped; args[0] is the reason from codes.DROP_REASONS."""
+    el: str | None = None
+    src: str | None = None
+    pos: float | None = None
+    from_pos: float | None = None
+    to_pos: float | None = None
+    dur: float | None = None
+    x: float | None = None
+    y: int | None = None
+    depth: int | None = None
+    eng: int | None = None
+    name: str | None = None  # custom event name, or error message
+    props: str | None = None  # JSON text
+    client_ts: float | None = None  # milliseconds, as the client's clock has it
 
 
 def clean_text(value: Any, limit: int) -> str | None:
@@ -152,6 +188,44 @@ def parse_body(body: bytes) -> Batch:
     )
 
 
+def pixel_batch(query: Mapping[str, str]) -> Batch:
+    """GET /api/p.gif?site=KEY&url=...&ref=...: one pageview; BadBody(400) without site or url."""
+    # Cleaned like a body's url and ref: a "%00" in the query decodes to a NUL
+    # that PostgreSQL would refuse in the row after the pixel was answered.
+    site, url = query.get("site"), clean_text(query.get("url"), MAX_URL)
+    if not site or not url:
+        raise BadBody(400, "site and url are required")
+    return Batch(
+        site=site,
+        url=url,
+        ref=clean_text(query.get("ref"), MAX_REF),
+        screen_w=None,
+        screen_h=None,
+        player_version=None,
+        uid=None,
+        sid=None,
+        events=[{"t": "pageview"}],
+    )
+
+
+def check_origin(batch: Batch, headers: Mapping[str, str], site: SiteInfo) -> str | None:
+    """The Origin host if the request may speak for this site; Refused(403) otherwise."""
+    page = split_url(batch.url)
+    if page is None or not host_allowed(page[0], site.domains):
+        raise Refused(
+            403, "foreign_origin", "the page url is not on the site's domains", len(batch.events)
+        )
+    header = headers.get("Origin") or headers.get("Referer")
+    if header and header != "null":
+        host = origin_host(header)
+        if host is None or not host_allowed(host, site.domains):
+            raise Refused(
+                403, "foreign_origin", "Origin is not one of the site's domains", len(batch.events)
+            )
+        return host
+    return None
+
+
 def strip_query(src: str | None) -> str | None:
     """A media or script URL without query and fragment (they can carry tokens)."""
     if src is None or ("?" not in src and "#" not in src):
@@ -188,112 +262,148 @@ def _props(value: Any) -> str | None:
 def validate_event(raw: Any) -> Event:
     """One wire event as an Event; raises Invalid(reason) when it must be dropped.
 
-    The event's own columns are checked and encoded for COPY in one go (one
-    branch per kind of event, NULL written for what that kind never has):
-    this runs for every event, so it avoids needless per-column work.
+    One branch per kind of event, each taking only the fields that kind has:
+    this runs for every event, so it avoids needless per-field work. The
+    client time is checked last, so a bad field is reported before a bad `ts`.
     """
     if type(raw) is not dict:
         raise Invalid("bad_field")
     get = raw.get
     kind = get("t")
-    type_field = _TYPE_FIELDS.get(kind) if type(kind) is str else None
-    if type_field is None:
+    code = EVENT_TYPES.get(kind) if type(kind) is str else None
+    if code is None:
         raise Invalid("unknown_type")
     client_id = get("id")
-    if type(client_id) is str and 0 < len(client_id) <= MAX_ID and "\x00" not in client_id:
-        # The usual id, already clean: encoded here without clean_text's steps.
-        id_bytes = client_id.encode("utf-8", "replace")
-        head = type_field + LENGTH.pack(len(id_bytes)) + id_bytes
-    else:
-        client_id = clean_text(client_id, MAX_ID)
-        head = type_field + text(client_id)
-    head += _text_field(get("el"), _element_field)
-    # Columns after el: src pos from_pos to_pos dur x y depth eng name props
+    if not (type(client_id) is str and 0 < len(client_id) <= MAX_ID and "\x00" not in client_id):
+        client_id = clean_text(client_id, MAX_ID)  # the usual id is clean already
+    el = get("el")
+    if el is not None:
+        if type(el) is not str:
+            raise Invalid("bad_field")
+        el = clean_text(el, MAX_EL)
     if kind in MEDIA_TYPES:
         if get("pos") is None:
             raise Invalid("bad_field")
-        fields = (
-            head
-            + _text_field(get("src"), _source_field)
-            + _real_field(get("pos"), MAX_SECONDS)
-            + _real_field(get("from"), MAX_SECONDS)
-            + _real_field(get("to"), MAX_SECONDS)
-            + _real_field(get("dur"), MAX_SECONDS)
-            + NULL * 6
+        return Event(
+            code,
+            client_id,
+            el,
+            src=_source(get("src")),
+            pos=_seconds(get("pos")),
+            from_pos=_seconds(get("from")),
+            to_pos=_seconds(get("to")),
+            dur=_seconds(get("dur")),
+            client_ts=_number(get("ts"), 0, 2**53),
         )
-    elif kind == "pageview":
-        fields = head + _NO_DETAIL
-    elif kind in ("click", "hover"):
-        fields = (
-            head
-            + NULL * 5
-            + _real_field(get("x"), 1)
-            + integer(_integer(get("y"), 0, MAX_Y))
-            + NULL * 4
+    if kind == "click" or kind == "hover":
+        return Event(
+            code,
+            client_id,
+            el,
+            x=_number(get("x"), 0, 1),
+            y=_integer(get("y"), 0, MAX_Y),
+            client_ts=_number(get("ts"), 0, 2**53),
         )
-    elif kind == "pageleave":
-        fields = (
-            head
-            + NULL * 7
-            + smallint(_integer(get("depth"), 0, 100))
-            + integer(_integer(get("eng"), 0, MAX_ENGAGEMENT_MS))
-            + NULL * 2
+    if kind == "pageleave":
+        return Event(
+            code,
+            client_id,
+            el,
+            depth=_integer(get("depth"), 0, 100),
+            eng=_integer(get("eng"), 0, MAX_ENGAGEMENT_MS),
+            client_ts=_number(get("ts"), 0, 2**53),
         )
-    elif kind == "custom":
+    if kind == "custom":
         name = clean_text(get("n"), MAX_NAME)
         if name is None:
             raise Invalid("bad_field")
-        fields = head + NULL * 9 + text(name) + jsonb(_props(get("props")))
-    elif kind == "error":
-        # A script error has "msg"/"line"; a media error has "src"/"code"/"pos".
-        detail = {k: raw[k] for k in ("line", "code") if type(raw.get(k)) is int}
-        fields = (
-            head
-            + _text_field(get("src"), _source_field)
-            + _real_field(get("pos"), MAX_SECONDS)
-            + NULL * 2
-            + _real_field(get("dur"), MAX_SECONDS)
-            + NULL * 4
-            + text(clean_text(get("msg"), MAX_MESSAGE))
-            + jsonb(_props(detail) if detail else None)
+        return Event(
+            code,
+            client_id,
+            el,
+            name=name,
+            props=_props(get("props")),
+            client_ts=_number(get("ts"), 0, 2**53),
         )
-    else:  # eleOn, eleOff: the element is all there is
-        fields = head + _NO_DETAIL
-    return Event(_number(get("ts"), 0, 2**53), client_id, fields)
+    if kind == "error":
+        # A script error has "msg"/"line"; a media error has "src"/"code"/"pos".
+        src, pos, dur = _source(get("src")), _seconds(get("pos")), _seconds(get("dur"))
+        message = clean_text(get("msg"), MAX_MESSAGE)
+        detail = {k: raw[k] for k in ("line", "code") if type(raw.get(k)) is int}
+        return Event(
+            code,
+            client_id,
+            el,
+            src=src,
+            pos=pos,
+            dur=dur,
+            name=message,
+            props=_props(detail) if detail else None,
+            client_ts=_number(get("ts"), 0, 2**53),
+        )
+    # pageview, eleOn, eleOff: the element is all there is.
+    return Event(code, client_id, el, client_ts=_number(get("ts"), 0, 2**53))
 
 
-def _real_field(value: Any, high: float) -> bytes:
-    """A number in 0..high as a `real` column (NULL when absent); Invalid otherwise."""
+def _seconds(value: Any) -> float | None:
+    """A media position or duration in seconds; Invalid outside 0..MAX_SECONDS."""
     if value is None:
-        return NULL
+        return None
     # As _number: bool must not pass, and NaN fails the range test.
-    if (type(value) is float or type(value) is int) and 0 <= value <= high:
-        return REAL.pack(4, value)
+    if type(value) is float and 0 <= value <= MAX_SECONDS:
+        return value
+    if type(value) is int and 0 <= value <= MAX_SECONDS:
+        return float(value)
     raise Invalid("bad_field")
 
 
-def _text_field(value: Any, encode_str) -> bytes:
-    """An optional string column: NULL when absent, Invalid when not a string."""
+def _source(value: Any) -> str | None:
+    """An optional media or script source: None when absent, Invalid when not a string."""
     if value is None:
-        return NULL
+        return None
     if type(value) is not str:
         raise Invalid("bad_field")
-    return encode_str(value)
+    return _clean_source(value)
 
 
-# Element descriptors and media sources repeat on every event of a page or
-# player: each distinct one is cleaned and encoded once (memo.py).
+# Media sources repeat on every event of a player: each distinct one is
+# cleaned once (memo.py), as a query in it costs a urlsplit.
 @memoize_short(MEMO_SIZE)
-def _element_field(el: str) -> bytes:
-    return text(clean_text(el, MAX_EL))
+def _clean_source(src: str) -> str | None:
+    return strip_query(clean_text(src, MAX_SRC))
 
 
-@memoize_short(MEMO_SIZE)
-def _source_field(src: str) -> bytes:
-    return text(strip_query(clean_text(src, MAX_SRC)))
-
-
-# The eleven columns after `el`, all NULL.
-_NO_DETAIL = NULL * 11
-# The `type` column of each event type, encoded once.
-_TYPE_FIELDS = {kind: smallint(code) for kind, code in EVENT_TYPES.items()}
+def valid_new_events(
+    batch: Batch, site: SiteInfo, recent: RecentIds, dropped: dict[str, int]
+) -> list[Event]:
+    """The batch's events that pass validation and were not seen before, in
+    client time order; each one left out is counted in `dropped` by reason."""
+    events = []
+    ids_here: set[str] = set()
+    # Trackers send events oldest first, each with its ts: then there is
+    # nothing to sort, which the loop finds out on the way.
+    in_order, newest = True, -1.0
+    for raw in batch.events:
+        try:
+            event = validate_event(raw)
+        except Invalid as invalid:
+            reason = invalid.args[0]
+            dropped[reason] = dropped.get(reason, 0) + 1
+            continue
+        client_id = event.client_id
+        if client_id is not None:
+            if client_id in ids_here or recent.contains(site.id, client_id):
+                dropped["duplicate"] = dropped.get("duplicate", 0) + 1
+                continue
+            ids_here.add(client_id)
+        client_ts = event.client_ts
+        if client_ts is None or client_ts < newest:
+            in_order = False
+        else:
+            newest = client_ts
+        events.append(event)
+    if not in_order and any(e.client_ts is not None for e in events):
+        # Stable: events with equal times (or none, placed at the newest) keep their order.
+        newest = max(e.client_ts for e in events if e.client_ts is not None)
+        events.sort(key=lambda e: newest if e.client_ts is None else e.client_ts)
+    return events

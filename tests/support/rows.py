@@ -7,15 +7,27 @@ from datetime import datetime
 
 import asyncpg
 
-from collector.durable.copy_format import NULL, bigint, integer, smallint, text
-from collector.durable.copy_format import row as encode_row
+from collector.durable.copy_format import (
+    EVENT_COLUMNS,
+    NULL,
+    REQUEST_COLUMNS,
+    encode_request,
+    encode_rows,
+    text,
+    values_of,
+)
+from collector.model.vocabulary import EVENT_TYPES
 
 
 def row(site_id: int, ts: datetime, client_id: str, ip: str | None = None) -> bytes:
-    """A pageview row as the pipeline encodes it (ip as text, to make a poison row)."""
-    event = smallint(1) + text(client_id) + NULL * 12
-    request = integer(site_id) + bigint(1) + NULL * 18 + text(ip)
-    return encode_row(int(ts.timestamp() * 1_000_000), 0, event, request)
+    """A pageview row as the pipeline encodes it; `ip` as text makes a poison
+    row (PostgreSQL refuses text where an inet belongs)."""
+    event = values_of(EVENT_COLUMNS, type=EVENT_TYPES["pageview"], client_id=client_id)
+    request = encode_request(values_of(REQUEST_COLUMNS, site_id=site_id, visitor=1))
+    if ip is not None:
+        assert REQUEST_COLUMNS[-1].name == "ip" and request.endswith(NULL)
+        request = request.removesuffix(NULL) + text(ip)
+    return encode_rows([event], [int(ts.timestamp() * 1_000_000)], request)
 
 
 def lose_the_first_commit_answer(writer) -> list[int]:
