@@ -3,24 +3,28 @@ expected failures as one sentence with exit code 2."""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 
 import pytest
 
+from collector.cli import build_parser
 from collector.db.migrate import load_migrations
 
-COMMANDS = [
-    ["serve"],
-    ["migrate"],
-    ["sites"],
-    ["sites", "add"],
-    ["sites", "list"],
-    ["users", "add"],
-    ["tokens", "create"],
-    ["status"],
-    ["demo"],
-]
+
+def every_command(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[list[str]]:
+    """Every command and sub-command the parser knows, as argv prefixes."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.append([*prefix, name])
+                found += every_command(sub, (*prefix, name))
+    return found
+
+
+COMMANDS = every_command(build_parser())
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -54,7 +58,7 @@ def test_unreachable_database_is_one_sentence(cli, argv):
     result = cli(*argv, PEIL_DATABASE_URL="postgresql://peil:secret@127.0.0.1:1/peil")
     assert result.code == 2
     assert result.err.startswith(
-        "peil: Could not reach PostgreSQL at postgresql://peil@127.0.0.1:1/peil: "
+        "peil: Could not reach PostgreSQL at postgresql://peil:***@127.0.0.1:1/peil: "
     )
     assert result.err.count("\n") == 1
     assert "secret" not in result.err
