@@ -2,7 +2,8 @@
 fresh data dir, /healthz, SIGINT and SIGTERM leave no postgres behind, the
 data survives a restart; several workers share one port; the scheduled jobs
 run in a process of their own; and after a SIGKILL of serve (the OOM killer)
-none of its processes (workers, jobs, sync helpers) lives on, while the
+none of its processes (workers, jobs, sync helpers) lives on (a jobs process
+inside a transaction just exits, and PostgreSQL rolls it back), while the
 embedded PostgreSQL is left to the next peil command, which stops it."""
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
 
 from collector.server import check_port_free
-from tests.support.serve import free_port, get_json, wait_healthy
+from tests.support.serve import ADVISORY_LOCK, free_port, get_json, wait_healthy
 from tests.support.wait import ended, eventually
 
 
@@ -243,6 +245,49 @@ def test_no_process_of_serve_outlives_a_sigkill(env, workers):
     assert "peil serve is gone; the scheduled jobs stop" in stderr
     assert stderr.count("peil serve is gone; this worker stops") == (workers if workers > 1 else 0)
     check_port_free("127.0.0.1", port)  # nothing listens on it: a new serve can start at once
+
+
+JOBS_PARENT = """
+import multiprocessing, os, sys, time
+from collector.config import load_settings
+from tests.support.serve import jobs_inside_a_transaction
+
+settings = load_settings(os.environ)
+jobs = multiprocessing.get_context("spawn").Process(
+    target=jobs_inside_a_transaction, args=(settings, settings.database_url)
+)
+jobs.start()
+print(jobs.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_jobs_process_inside_a_transaction_just_exits_when_serve_is_killed(env, db_rows):
+    parent = subprocess.Popen(
+        [sys.executable, "-c", JOBS_PARENT],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    jobs = psutil.Process(int(parent.stdout.readline()))
+    try:
+        held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1"
+        eventually(lambda: db_rows(held, ADVISORY_LOCK) == [(1,)], 20, what="the job's lock")
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        eventually(lambda: ended(jobs), 5, what="the end of the jobs process")
+        # Its connection closed with the transaction open: PostgreSQL rolled it back.
+        eventually(lambda: db_rows(held, ADVISORY_LOCK) == [(0,)], 5, what="the lock released")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        if not ended(jobs):
+            jobs.kill()
+    _, stderr = parent.communicate(timeout=10)
+    assert "Traceback" not in stderr
+    assert "peil serve is gone; the scheduled jobs stop" in stderr
 
 
 def test_a_sigkilled_serve_leaves_the_embedded_database_to_the_next_command(embedded_env):

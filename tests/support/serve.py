@@ -1,4 +1,5 @@
-"""`peil serve` as a subprocess: a free port, and waiting for a healthy /healthz."""
+"""`peil serve` as a subprocess: a free port, and waiting for a healthy /healthz;
+and serve's jobs process with its one job stopped inside a transaction."""
 
 from __future__ import annotations
 
@@ -37,3 +38,26 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> di
             pass
         time.sleep(0.2)
     raise AssertionError("no healthy /healthz in time")
+
+
+ADVISORY_LOCK = 424_242  # taken by the job below, inside its transaction
+
+
+def jobs_inside_a_transaction(settings, database_url: str) -> None:
+    """serve's jobs process whose one job stops inside a transaction (a spawn target).
+
+    The job takes an advisory lock in the transaction, then waits in Python
+    with the transaction open, as a rollup does between its statements.
+    """
+    import asyncio
+
+    from collector import server
+    from collector.jobs.scheduler import Job
+
+    async def hold(pool) -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", ADVISORY_LOCK)
+            await asyncio.sleep(600)
+
+    server.standard_jobs = lambda settings: [Job("hold", 3600, hold)]
+    server._jobs_main(settings, database_url)
