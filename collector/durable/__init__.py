@@ -37,6 +37,15 @@ What a 202 promises, whatever happens to PostgreSQL or to the collector:
 - **Shutdown** (SIGTERM/SIGINT): open requests get 10 s, the writer 10 s
   more to write what it can; whatever is left stays in the spool for the
   next start, so a shutdown never waits long on a dead database.
+- **`peil serve` killed** (SIGKILL, the OOM killer): no process of it
+  outlives it. Each worker and the jobs process watches a pipe only its
+  parent holds (collector/server.py, `on_parent_death`); an orphaned worker
+  stops as on SIGTERM (its writer drains what it can, the rest stays in its
+  spool), the jobs process exits and PostgreSQL rolls back what it was
+  doing; a sync helper ends when its worker's pipe closes. A serve killed
+  this way cannot let go of the embedded PostgreSQL: the next peil command
+  clears its stale handle, borrows the server and, if it is the last user,
+  stops it.
 - A record cut short by a crash was never acknowledged (its sync did not
   finish) and is ignored; a record whose CRC does not match is logged.
 - Duplicates from client retries are caught per worker process (the ids of
@@ -57,5 +66,7 @@ ignores Ctrl-C and ends with its worker, even one killed with SIGKILL) and
 tests/test_chaos.py, which runs benchmarks/chaos.py in a short form: 20,000
 uniquely identified events while PostgreSQL is stopped, crashed with
 COMMITs in flight and restarted, and the collector is killed with SIGKILL
-and restarted; then sent = acknowledged = stored, with no duplicates.
+and restarted; then sent = acknowledged = stored, with no duplicates;
+tests/test_serve.py kills serve with SIGKILL and finds none of its
+processes alive 5 s later.
 """

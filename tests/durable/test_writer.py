@@ -14,6 +14,7 @@ from collector.db.partitions import list_partitions
 from collector.durable.writer import BATCH_ROWS, FLUSH_INTERVAL_S
 from tests.support.rows import lose_the_first_commit_answer, row
 from tests.support.spooling import spooled_writer, submit
+from tests.support.wait import eventually_async
 
 
 @pytest.fixture
@@ -73,8 +74,9 @@ async def test_a_backlog_is_written_without_waiting_for_the_interval(writer, db,
     await submit(writer, [row(site["id"], now, m) for m in markers])
     writer.start()
     started = asyncio.get_running_loop().time()
-    while writer.metrics.total("rows_written") < len(markers):
-        await asyncio.sleep(0.01)
+    await eventually_async(
+        lambda: writer.metrics.total("rows_written") >= len(markers), what="every row written"
+    )
     assert asyncio.get_running_loop().time() - started < 3 * FLUSH_INTERVAL_S
     await writer.stop()
 
@@ -118,8 +120,9 @@ async def test_a_stream_of_small_requests_is_written_once_per_interval(writer, d
         await submit(writer, [row(site["id"], now, marker)])
         markers.append(marker)
     elapsed = loop.time() - started
-    while writer.metrics.total("rows_written") < len(markers):
-        await asyncio.sleep(0.01)
+    await eventually_async(
+        lambda: writer.metrics.total("rows_written") >= len(markers), what="every row written"
+    )
     assert len(markers) > 100  # a stream, not a trickle
     assert writer.metrics.total("batches") <= elapsed / FLUSH_INTERVAL_S + 2
     assert await db.fetchval(
