@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -22,14 +23,16 @@ def no_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def add_command(
-    commands: argparse._SubParsersAction, name: str, handler: Callable, help: str, **kwargs: Any
+    commands: argparse._SubParsersAction, name: str, handler: Callable, **kwargs: Any
 ) -> argparse.ArgumentParser:
-    """Add a (sub)command whose help is `help` and whose handler gets (args, settings).
+    """Add a (sub)command whose handler gets (args, settings); its help is the
+    handler's docstring (one place for what a command does).
 
     A command that sets `reads_environment=True` gets (args, environ) instead:
     the raw environment, with no settings loaded (`peil config`, which shows
     bad or unknown variables instead of stopping at the first).
     """
+    help = " ".join(inspect.getdoc(handler).split())
     parser = commands.add_parser(name, help=help, description=help, **kwargs)
     parser.set_defaults(handler=handler, settings_overrides=no_overrides, reads_environment=False)
     return parser

@@ -29,18 +29,14 @@ _NOT_ALLOWED = object()
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        commands,
-        "config",
-        show_config,
-        "Show every setting (PEIL_* environment variable): its value in effect, with"
-        " secrets masked, its default and what it does. Starts no database. Exits 2 after"
-        " the listing when a PEIL_* variable is not a setting or a value is not allowed.",
-    )
+    parser = add_command(commands, "config", show_config)
     parser.set_defaults(reads_environment=True)
 
 
 def show_config(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """Show every setting (PEIL_* environment variable): its value in effect, with secrets
+    masked, its default and what it does. Starts no database. Exits 2 after the
+    listing when a PEIL_* variable is not a setting or a value is not allowed."""
     problems = [not_a_setting(variable) for variable in unknown_variables(environ)]
     values: dict[Setting, Any] = {}
     for setting in SETTINGS:

@@ -24,13 +24,7 @@ DEMO_DAYS = 21
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    add_command(
-        commands,
-        "demo",
-        demo,
-        "Create the demo site, a demo login and three weeks of synthetic traffic"
-        " (idempotent: traffic is added only once), and print the login.",
-    )
+    add_command(commands, "demo", demo)
 
 
 def show_progress(done: int, total: int) -> None:
@@ -55,6 +49,8 @@ async def ensure_demo(conn: asyncpg.Connection) -> str:
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Create the demo site, a demo login and three weeks of synthetic traffic (idempotent:
+    traffic is added only once), and print the login."""
     key = with_database(settings, ensure_demo)
     print(f"demo site: {key} ({DEMO_DOMAIN})")
     print(f"dashboard: {settings.public_url}/")

@@ -12,15 +12,12 @@ from collector.db.migrate import load_migrations, prepare_database
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    add_command(
-        commands,
-        "migrate",
-        migrate,
-        "Apply the numbered migrations of sql/ that this database lacks (idempotent).",
-    )
+    add_command(commands, "migrate", migrate)
 
 
 def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply the numbered migrations of sql/ that this database lacks (idempotent)."""
+
     async def work(url: str) -> list[str]:
         async with connection(url) as conn:
             applied = await prepare_database(conn)

@@ -17,15 +17,7 @@ from collector.store.audit import cli_actor
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        commands,
-        "purge",
-        purge_command,
-        "Enforce retention: drop the day partitions that lie entirely before now minus"
-        " PEIL_RETENTION_DAYS, delete older rows of sites with a shorter retention, make"
-        " sure the next days' partitions exist, and write one audit_log row. Only one"
-        " purge runs at a time; a second one exits with code 2.",
-    )
+    parser = add_command(commands, "purge", purge_command)
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -34,6 +26,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def purge_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Enforce retention: drop the day partitions that lie entirely before now minus
+    PEIL_RETENTION_DAYS, delete older rows of sites with a shorter retention, make
+    sure the next days' partitions exist, and write one audit_log row. Only one
+    purge runs at a time; a second one exits with code 2."""
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
 
     async def work(conn: asyncpg.Connection) -> PurgeReport:

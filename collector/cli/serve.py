@@ -19,14 +19,7 @@ log = logging.getLogger("peil")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        commands,
-        "serve",
-        serve,
-        "Run the collector, the dashboard and the scheduled jobs until Ctrl-C or SIGTERM."
-        " Starts (or reuses) the embedded PostgreSQL unless PEIL_DATABASE_URL is set,"
-        " and applies missing migrations first.",
-    )
+    parser = add_command(commands, "serve", serve)
     parser.add_argument("--host", help="address to listen on (default: PEIL_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=_port, help="port to listen on (default: PEIL_PORT, 8000)")
     parser.add_argument(
@@ -50,6 +43,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the collector, the dashboard and the scheduled jobs until Ctrl-C or SIGTERM.
+    Starts (or reuses) the embedded PostgreSQL unless PEIL_DATABASE_URL is set, and
+    applies missing migrations first."""
     configure_logging(settings.log_level)
     check_port_free(settings.host, settings.port)
     with database_server(settings) as url:

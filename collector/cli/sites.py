@@ -12,13 +12,7 @@ from collector.store.sites import add_site, check_timezone, list_sites_with_coun
 
 def register(commands: argparse._SubParsersAction) -> None:
     group = add_group(commands, "sites", "Add and list tracked sites.")
-    add = add_command(
-        group,
-        "add",
-        add_site_command,
-        "Add a site. Prints the site key on the first line, then the snippet to paste into"
-        " the site's pages.",
-    )
+    add = add_command(group, "add", add_site_command)
     add.add_argument("name", metavar="NAME", help="a name for people, such as 'Studio Noord'")
     add.add_argument(
         "--domain",
@@ -39,9 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="TZ",
         help="IANA time zone the dashboard days are counted in (default UTC)",
     )
-    add_command(
-        group, "list", list_command, "List sites: key, name, domains, retention, event count."
-    )
+    add_command(group, "list", list_command)
 
 
 def snippet(settings: Settings, key: str) -> str:
@@ -49,6 +41,8 @@ def snippet(settings: Settings, key: str) -> str:
 
 
 def add_site_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Add a site. Prints the site key on the first line, then the snippet to paste into
+    the site's pages."""
     name = args.name.strip()
     if not name:
         raise PeilError("The site name must not be empty.")
@@ -68,6 +62,7 @@ def add_site_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def list_command(args: argparse.Namespace, settings: Settings) -> int:
+    """List sites: key, name, domains, retention, event count."""
     rows = with_database(settings, list_sites_with_counts)
     if not rows:
         print("No sites yet; add one with: peil sites add NAME --domain example.nl")

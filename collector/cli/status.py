@@ -18,13 +18,7 @@ SQL = load(__name__)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    add_command(
-        commands,
-        "status",
-        status,
-        "Show the database, its day partitions, the running collector's queue,"
-        " the spool size and the last purge.",
-    )
+    add_command(commands, "status", status)
 
 
 async def database_facts(conn: asyncpg.Connection) -> dict[str, object]:
@@ -57,6 +51,8 @@ def directory_size(path: Path) -> int:
 
 
 def status(args: argparse.Namespace, settings: Settings) -> int:
+    """Show the database, its day partitions, the running collector's queue, the spool size
+    and the last purge."""
     facts = with_database(settings, database_facts)
     days = facts["partitions"]
     health = collector_health(settings)

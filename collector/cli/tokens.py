@@ -12,13 +12,13 @@ from collector.store.accounts import create_token, user_id_by_email
 
 def register(commands: argparse._SubParsersAction) -> None:
     group = add_group(commands, "tokens", "Manage API tokens.")
-    create = add_command(
-        group, "create", create_, "Create an API token for a user and print only the token."
-    )
+    create = add_command(group, "create", create_)
     create.add_argument("--user", required=True, metavar="EMAIL")
 
 
 def create_(args: argparse.Namespace, settings: Settings) -> int:
+    """Create an API token for a user and print only the token."""
+
     async def work(conn) -> str:
         user_id = await user_id_by_email(conn, args.user)
         if user_id is None:

@@ -14,12 +14,7 @@ from collector.store.accounts import add_user, check_email, check_password
 
 def register(commands: argparse._SubParsersAction) -> None:
     group = add_group(commands, "users", "Manage dashboard logins.")
-    add = add_command(
-        group,
-        "add",
-        add_user_command,
-        "Add a dashboard user; the password is stored as an argon2id hash.",
-    )
+    add = add_command(group, "add", add_user_command)
     add.add_argument("email", metavar="EMAIL")
     add.add_argument(
         "--password-stdin",
@@ -40,6 +35,7 @@ def read_password(from_stdin: bool) -> str:
 
 
 def add_user_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Add a dashboard user; the password is stored as an argon2id hash."""
     email = check_email(args.email)
     password = check_password(read_password(args.password_stdin))
     with_database(settings, lambda conn: add_user(conn, email, password))
