@@ -87,14 +87,29 @@ def _parse_geoip_db(variable: str, raw: str) -> Path | None:
     return path
 
 
-def _parse_database_url(variable: str, raw: str) -> str | None:
-    if not raw:
-        return None
-    if not raw.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(
-            f"{variable} must be a postgresql://user:password@host:port/database URL."
-        )
-    return raw
+def _url(
+    schemes: tuple[str, ...], must: str, *, strip_slash: bool = False
+) -> Callable[[str, str], str | None]:
+    """A parser of an optional URL that must start with one of `schemes`."""
+
+    def parse(variable: str, raw: str) -> str | None:
+        if not raw:
+            return None
+        if not raw.startswith(schemes):
+            raise ConfigError(f"{variable} must {must}.")
+        return raw.rstrip("/") if strip_slash else raw
+
+    return parse
+
+
+_parse_database_url = _url(
+    ("postgresql://", "postgres://"), "be a postgresql://user:password@host:port/database URL"
+)
+_parse_public_url = _url(
+    ("http://", "https://"),
+    "start with http:// or https://, as in https://stats.example.nl",
+    strip_slash=True,
+)
 
 
 def _parse_networks(
@@ -113,16 +128,6 @@ def _parse_networks(
                 f"such as 10.0.0.0/8, but {part!r} is not one."
             ) from None
     return tuple(networks)
-
-
-def _parse_public_url(variable: str, raw: str) -> str | None:
-    if not raw:
-        return None
-    if not raw.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"{variable} must start with http:// or https://, as in https://stats.example.nl."
-        )
-    return raw.rstrip("/")
 
 
 def _parse_secret(variable: str, raw: str) -> str | None:

@@ -23,14 +23,15 @@ SQL = load(__name__)
 # Arbitrary constant shared by every peil process: pg_advisory_lock key.
 MIGRATION_LOCK_KEY = 0x7065696C_0001  # "peil" + 1
 
-_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
 
 @dataclass(frozen=True)
 class Migration:
     version: int
     name: str
     sql: str
+
+
+_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
 def load_migrations() -> list[Migration]:
