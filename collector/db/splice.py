@@ -1,8 +1,8 @@
 """The one place where Peil puts a name or a literal into SQL text.
 
-PostgreSQL takes `$1` parameters for values in SELECT, INSERT, UPDATE and
-DELETE only. A table name never can be one, and neither can anything in DDL:
-the day partition in `DELETE FROM events_20261201 ...` (the purge deletes by
+PostgreSQL takes `$1` parameters for values in queries and data changes
+only. A table name never can be one, and neither can anything in DDL: the
+day partition the purge deletes rows from, `events_20261201` (it deletes by
 ctid, which is only unique within one partition, so it must name the
 partition, not `events`), the bounds in `CREATE TABLE ... FOR VALUES FROM
 ('...')`, the text of `COMMENT ON TABLE ... IS '...'`, the database in

@@ -6,7 +6,8 @@ A fold reads the rows in the temp table `rollup_input` (filled by
 them to the aggregates:
 
 - additive counts (events, pageviews, events per type, breakdown pageviews,
-  click cells and elements) are added with `INSERT ... ON CONFLICT DO UPDATE`;
+  click cells and elements) are added: an insert that adds to the row on
+  conflict;
 - distinct visitors (per day, and per breakdown key) count the (visitor,
   key) pairs not yet in `rollup_open_seen`;
 - visits are merged into `rollup_open_visits` (a visit is an interval whose
