@@ -167,17 +167,17 @@ REQUEST_COLUMNS = (
     Column("screen_h", SMALLINT),
     Column("browser_version", SMALLINT),
     Column("device", SMALLINT),
-    Column("country", TEXT),
+    Column("country", TEXT),  # from the client address: never kept in a memo
     Column("region", TEXT),
     Column("city", TEXT),
-    Column("browser", TEXT),
-    Column("os", TEXT),
-    Column("lang", TEXT),
-    Column("host", TEXT),
-    Column("path", TEXT),
+    Column("browser", TEXT, memo=True),  # from one header or URL each: repeat
+    Column("os", TEXT, memo=True),
+    Column("lang", TEXT, memo=True),
+    Column("host", TEXT, memo=True),
+    Column("path", TEXT),  # up to 1,000 characters: too long to keep
     Column("query", TEXT),
-    Column("referrer", TEXT),
-    Column("origin", TEXT),
+    Column("referrer", TEXT, memo=True),
+    Column("origin", TEXT, memo=True),
     Column("player_version", TEXT),
     Column("uid", TEXT),
     Column("sid", TEXT),
@@ -190,23 +190,9 @@ COLUMNS = tuple(column.name for column in DECLARED)
 _ROW_START = Struct("!hiqih")
 
 
-def _encoders(columns: Sequence[Column]) -> tuple[Callable[[Any], bytes], ...]:
-    return tuple(
-        lru_cache(maxsize=MEMO_SIZE)(c.type.encode) if c.memo else c.type.encode for c in columns
-    )
-
-
-_REQUEST_ENCODERS = _encoders(REQUEST_COLUMNS)
-
-
 def encode_request(values: Sequence[Any]) -> bytes:
     """A request's values (REQUEST_COLUMNS order) as its part of each row, encoded once."""
-    return b"".join(
-        [
-            NULL if v is None else encode(v)
-            for v, encode in zip(values, _REQUEST_ENCODERS, strict=True)
-        ]
-    )
+    return _encode_request(values)
 
 
 def encode_rows(
@@ -219,45 +205,50 @@ def encode_rows(
     return _encode_rows(events, times_us, request_fields)
 
 
-def _write_encode_rows(columns: Sequence[Column]) -> Callable[..., bytes]:
-    """encode_rows for `columns`, written out as Python source and compiled:
-    per event one expression per column (NULL, or its encoder's field). The
-    same loop over the columns costs half as much again per event, on the
-    path every event takes. (namedtuple and dataclasses write their code the
-    same way.) The source is kept as the function's `source`."""
-    fields = "".join(
-        f"\n                NULL if (v := values[{i}]) is None else encode_{c.name}(v),"
-        for i, c in enumerate(columns)
-    )
-    source = f"""def encode_rows(events, times_us, request_fields):
+# The encoders are written out as Python source for their columns and
+# compiled: one expression per column (NULL, or its type's field), where a
+# loop over the columns would cost half as much again, on the path every
+# event takes. (namedtuple and dataclasses write their code the same way.)
+# Each keeps its source as `source`.
+_ENCODE_REQUEST = """def encode_request(values):
+    return b"".join(({fields}
+    ))
+"""
+_ENCODE_ROWS = """def encode_rows(events, times_us, request_fields):
     out = []
     append = out.append
     for seq, (values, at) in enumerate(zip(events, times_us, strict=True)):
-        append(
-            b"".join((
-                start(count, 8, at - epoch, 2, seq),{fields}
-                request_fields,
-            ))
-        )
+        append(b"".join((
+            start(count, 8, at - epoch, 2, seq),{fields}
+            request_fields,
+        )))
     return b"".join(out)
 """
-    namespace = {
+
+
+def _write_encoder(name: str, template: str, columns: Sequence[Column]) -> Callable[..., bytes]:
+    fields = "".join(
+        f"\n            NULL if (v := values[{i}]) is None else encode_{c.name}(v),"
+        for i, c in enumerate(columns)
+    )
+    source = template.format(fields=fields)
+    namespace: dict[str, Any] = {
         "NULL": NULL,
         "start": _ROW_START.pack,
         "count": len(COLUMNS),
         "epoch": _PG_EPOCH_US,
-        **{
-            f"encode_{c.name}": encode
-            for c, encode in zip(columns, _encoders(columns), strict=True)
-        },
     }
-    exec(compile(source, f"<encode_rows of {__name__}>", "exec"), namespace)
-    function = namespace["encode_rows"]
+    for c in columns:
+        encode = c.type.encode
+        namespace[f"encode_{c.name}"] = lru_cache(maxsize=MEMO_SIZE)(encode) if c.memo else encode
+    exec(compile(source, f"<{__name__} encoder>", "exec"), namespace)
+    function = namespace[name]
     function.source = source
     return function
 
 
-_encode_rows = _write_encode_rows(EVENT_COLUMNS)
+_encode_request = _write_encoder("encode_request", _ENCODE_REQUEST, REQUEST_COLUMNS)
+_encode_rows = _write_encoder("encode_rows", _ENCODE_ROWS, EVENT_COLUMNS)
 
 
 def values_of(columns: Sequence[Column], **named: Any) -> tuple[Any, ...]:

@@ -20,6 +20,7 @@ from collector.durable.copy_format import (
     ROW_COLUMNS,
     SMALLINT,
     TIMESTAMPTZ,
+    _encode_request,
     _encode_rows,
     copy_data,
     encode_request,
@@ -145,10 +146,18 @@ def test_memoized_columns_encode_what_their_type_does():
         assert all(encoded[c.name] == getattr(EVENT, c.name) for c in memoized)
 
 
-def test_the_encoder_is_written_out_column_by_column():
-    source = _encode_rows.source
-    for column in EVENT_COLUMNS:
-        assert f"encode_{column.name}(v)" in source
+def test_nothing_derived_from_the_client_address_is_kept_in_a_memo():
+    from_address = {"visitor", "country", "region", "city", "ip"}
+    assert not [c.name for c in DECLARED if c.memo and c.name in from_address]
+
+
+def test_the_encoders_are_written_out_column_by_column():
+    for encoder, columns in ((_encode_rows, EVENT_COLUMNS), (_encode_request, REQUEST_COLUMNS)):
+        lines = [line.strip() for line in encoder.source.splitlines() if "(v := values[" in line]
+        assert lines == [
+            f"NULL if (v := values[{i}]) is None else encode_{c.name}(v),"
+            for i, c in enumerate(columns)
+        ]
 
 
 @pytest.mark.parametrize("value", [-40000, 32768, 100_000])
