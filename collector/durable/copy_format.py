@@ -9,9 +9,9 @@ And the binary format spares PostgreSQL all text parsing (timestamps,
 numbers, addresses), which matters as much: it shares the machine's cores.
 (benchmarks/RESULTS.md has the measurements of text vs binary.)
 
-Adding a column is one line in ROW_COLUMNS, EVENT_COLUMNS or REQUEST_COLUMNS
-below (and validation or enrichment producing its value, as a field of the
-same name: ingest checks the names at import). A test compares the
+Adding a column is one line in EVENT_COLUMNS or REQUEST_COLUMNS below (and
+validation or enrichment producing its value, as the field of that name in
+the same place: ingest checks the names at import). A test compares the
 declaration with the live table, names and types.
 
 Format: a header, then per row an int16 field count and per field an int32

@@ -29,7 +29,12 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from collector.config import Settings
-from collector.durable.copy_format import encode_request, encode_rows
+from collector.durable.copy_format import (
+    EVENT_COLUMNS,
+    REQUEST_COLUMNS,
+    encode_request,
+    encode_rows,
+)
 from collector.durable.dedup import RecentIds
 from collector.durable.spool import Spool
 from collector.ingest.enrich.client_address import Address
@@ -174,6 +179,16 @@ async def encode(incoming: Incoming) -> bool:
 
 def received_now() -> int:
     return time.time_ns() // 1000
+
+
+# The encoder takes values by position, so the typed values must name the
+# declared columns, in their order (an Event has its client time last).
+_DECLARED = (
+    (*(c.name for c in EVENT_COLUMNS), "client_ts"),
+    tuple(c.name for c in REQUEST_COLUMNS),
+)
+if (Event._fields, RequestColumns._fields) != _DECLARED:
+    raise ImportError("validate.Event or RequestColumns differ from copy_format's columns")
 
 
 STEPS = (receive, validate, enrich, encode)

@@ -1,7 +1,7 @@
 """Validate: body -> the request's fields and its valid, new events, typed.
 
 A malformed event never fails the request: it is left out and counted (its
-reason in `codes.DROP_REASONS`), and its neighbours are kept. Only a body
+reason one of `model.vocabulary.DROP_REASONS`), and its neighbours are kept. Only a body
 that is not JSON, or not the documented shape, is refused as a whole (400,
 413 when too large), and a request for an unknown site or from a foreign
 origin (403).
@@ -11,6 +11,7 @@ cannot hold them), so every event that passes here is storable; the
 package's docstring and README "Ingest" state them for users:
 
     body 64 KiB, 1 to 200 events         page URL and referrer 2,048 chars
+                                         (stored: enrich/referrer.py)
     element descriptor 200               media source 500, no query string
     custom event name 100                error message 300
     client ids and site key 64           player version 32
@@ -74,7 +75,7 @@ class BadBody(Exception):
 
 
 class Invalid(Exception):
-    """One event is dropped; args[0] is the reason from codes.DROP_REASONS."""
+    """One event is dropped; args[0] is its reason (model.vocabulary.DROP_REASONS)."""
 
 
 class Batch(NamedTuple):
