@@ -81,6 +81,7 @@ class Incoming:
     http: web.BaseRequest
     body_timeout_s: float  # for the whole body, once the headers are in
     # receive
+    headers: Mapping[str, str] = field(default_factory=dict)
     address: Address | None = None  # the full client address: memory only
     body: bytes | None = None  # None for the pixel, whose query is its batch
     # validate
@@ -96,10 +97,6 @@ class Incoming:
     # encode
     rows: bytes = b""  # one spool record
 
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return self.http.headers
-
 
 async def run(incoming: Incoming) -> None:
     """The STEPS in order, until one leaves nothing to do; Refused when one refuses."""
@@ -113,8 +110,10 @@ def _refused(bad: BadBody) -> Refused:
 
 
 async def receive(incoming: Incoming) -> bool:
-    """The client's address, its rate, and the body (POST), bounded in size and time."""
+    """The headers, the client's address, its rate, and the body (POST),
+    bounded in size and time."""
     ingest, http = incoming.ingest, incoming.http
+    incoming.headers = http.headers
     incoming.address = address = locate_client(http, ingest.settings.trusted_proxies)
     if ingest.limiter.enabled and address is not None and not ingest.limiter.allow(address.packed):
         raise Refused(429, "rate_limited", "too many requests from this address")
