@@ -216,12 +216,11 @@ _ENCODE_REQUEST = """def encode_request(values):
 """
 _ENCODE_ROWS = """def encode_rows(events, times_us, request_fields):
     out = []
-    append = out.append
     for seq, (values, at) in enumerate(zip(events, times_us, strict=True)):
-        append(b"".join((
+        out += (
             start(count, 8, at - epoch, 2, seq),{fields}
             request_fields,
-        )))
+        )
     return b"".join(out)
 """
 

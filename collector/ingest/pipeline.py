@@ -1,11 +1,13 @@
 """The ingest pipeline: one request through STEPS, run in this order.
 
-    receive   the client's address (memory only), its rate, the body     receive.py
+    receive   headers, the client's address (memory only), its rate,    receive.py
+              the body
     validate  the batch, its site and origin, bots; its valid, new        validate.py
-              events, typed
-    enrich    the columns the request's events share, and their times    enrich/
-    encode    binary COPY rows: the request's part encoded once, then    copy_format.py
-              each event's own                                           (durable/)
+              events, typed (Event)
+    enrich    the columns the request's events share (RequestColumns),  enrich/request_columns.py
+              and the events' times
+    encode    binary COPY rows: the request's part encoded once, then    durable/copy_format.py
+              each event's own
 
 Each step is a small function of the request's Incoming: it reads what the
 steps before it left there and adds its part (the fields under its name).
