@@ -2,11 +2,11 @@
 
     receive   headers, the client's address (memory only), its rate,    receive.py
               the body
-    validate  the batch, its site and origin, bots; its valid, new        validate.py
+    validate  the batch, its site and origin, bots; its valid, new      validate.py
               events, typed (Event)
     enrich    the columns the request's events share (RequestColumns),  enrich/request_columns.py
               and the events' times
-    encode    binary COPY rows: the request's part encoded once, then    durable/copy_format.py
+    encode    binary COPY rows: the request's part encoded once, then   durable/copy_format.py
               each event's own
 
 Each step is a small function of the request's Incoming: it reads what the
