@@ -1,9 +1,12 @@
 r"""Ingest: one request of tracker events, from the HTTP request to encoded rows.
 
 `POST /api/events` (and `GET /api/p.gif` for pages without JavaScript) runs
-one request through these steps, each in its own module of this package:
+one request through the steps of `pipeline.STEPS`, each a small function
+with its own module (pipeline.py's docstring has the table); `handlers.py`
+is the HTTP side around them (status codes, `X-Peil-Dropped`, the hand-over
+to the spool):
 
-1. **receive** (`handlers.py`): client address from the socket peer, or from
+1. **receive** (`receive.py`): client address from the socket peer, or from
    `X-Forwarded-For` only when the peer is in `PEIL_TRUSTED_PROXIES`; the
    per-address rate limit; a body of at most 64 KiB, complete within 30 s of
    its headers (else 400). A body with a `Content-Encoding` other than
@@ -31,6 +34,11 @@ one request through these steps, each in its own module of this package:
    values over 512 characters are never kept), because a site's traffic
    repeats a few of each. Nothing derived from the client address is kept
    beyond its request.
+4. **encode** (`collector/durable/copy_format.py`): validation's typed
+   `Event`s and enrichment's typed `RequestColumns` become binary COPY rows,
+   by one encoder driven by the one column declaration (a new column is one
+   line there, plus the step that produces its value); the request's part
+   is encoded once and shared by its events.
 
 The rows then go to the durable write path (collector/durable/: spool,
 queue, writer), which makes the 202 a promise.
