@@ -18,9 +18,9 @@ from collector.db.partitions import (
     partition_name,
     pending_detach,
 )
-from collector.durable.copy_format import NULL, bigint, integer, row, smallint
 from collector.retention.purge import PURGE_LOCK_KEY, PurgeBusy, purge
 from tests.support.jobs_data import add_events, add_site, events_by_site, reset
+from tests.support.rows import row
 from tests.support.spooling import spooled_writer, submit
 
 NOW = datetime(2031, 5, 20, 12, 0, tzinfo=UTC)
@@ -138,13 +138,6 @@ async def test_purge_creates_the_partitions_ahead(conn):
     assert set(ahead) <= set(await list_partitions(conn))
 
 
-def copy_row(site_id: int, ts: datetime) -> bytes:
-    """A pageview row as the ingest pipeline encodes it for the writer."""
-    event = smallint(1) + NULL * 13
-    request = integer(site_id) + bigint(1) + NULL * 19
-    return row(int(ts.timestamp() * 1_000_000), 0, event, request)
-
-
 async def test_late_event_for_a_dropped_day_does_not_survive_the_next_purge(
     conn, database_url, tmp_path
 ):
@@ -158,7 +151,7 @@ async def test_late_event_for_a_dropped_day_does_not_survive_the_next_purge(
     assert ago(200).date() not in await list_partitions(conn)
 
     async with spooled_writer(database_url, tmp_path) as writer:
-        await submit(writer, [copy_row(site, ago(200)), copy_row(site, ago(183, hours=1))])
+        await submit(writer, [row(site, ago(200)), row(site, ago(183, hours=1))])
         await writer.flush()
     assert writer.metrics.total("rows_written") == 2
     assert ago(200).date() in await list_partitions(conn)

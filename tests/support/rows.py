@@ -19,7 +19,7 @@ from collector.durable.copy_format import (
 from collector.model.vocabulary import EVENT_TYPES
 
 
-def row(site_id: int, ts: datetime, client_id: str, ip: str | None = None) -> bytes:
+def row(site_id: int, ts: datetime, client_id: str | None = None, ip: str | None = None) -> bytes:
     """A pageview row as the pipeline encodes it; `ip` as text makes a poison
     row (PostgreSQL refuses text where an inet belongs)."""
     event = values_of(EVENT_COLUMNS, type=EVENT_TYPES["pageview"], client_id=client_id)
