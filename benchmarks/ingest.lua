@@ -1,14 +1,14 @@
 -- wrk script for benchmarks/ingest.py: POST /api/events with N events per
 -- request, each event with a unique client id (so deduplication keeps all).
--- Settings come from the environment: PEIL_SITE, PEIL_BATCH.
+-- Settings come from the environment: BENCH_SITE, BENCH_BATCH.
 --
 -- The traffic is varied the way one site's is: 200 pages (a few of them
 -- popular), 8 referrers (none for most), 6 browsers, 5 languages, several
 -- elements and media. So Peil's per-value memos of pages, referrers, user
 -- agents and elements work as hard as in real traffic, not on a single
 -- value. The same requests go to the no-op ceiling.
-local site = os.getenv("PEIL_SITE")
-local batch = tonumber(os.getenv("PEIL_BATCH") or "1")
+local site = os.getenv("BENCH_SITE")
+local batch = tonumber(os.getenv("BENCH_BATCH") or "1")
 local counter = 0
 local threads = 0
 

@@ -197,7 +197,7 @@ def wait_listening(port: int, path: str, timeout: float = 60) -> None:
 
 
 def run_wrk(port: int, site: str, batch: int, args: argparse.Namespace) -> Load:
-    env = {**os.environ, "PEIL_SITE": site, "PEIL_BATCH": str(batch)}
+    env = {**os.environ, "BENCH_SITE": site, "BENCH_BATCH": str(batch)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [

@@ -32,7 +32,7 @@ def add_command(
     the raw environment, with no settings loaded (`peil config`, which shows
     bad or unknown variables instead of stopping at the first).
     """
-    help = " ".join(inspect.getdoc(handler).split())
+    help = " ".join((inspect.getdoc(handler) or "").split())  # none under python -OO
     parser = commands.add_parser(name, help=help, description=help, **kwargs)
     parser.set_defaults(handler=handler, settings_overrides=no_overrides, reads_environment=False)
     return parser
