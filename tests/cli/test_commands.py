@@ -109,3 +109,15 @@ def test_demo_is_idempotent_and_prints_the_login(cli, db_rows):
     assert first.out == second.out
     assert "login:     demo@peil.localhost / " in first.out
     assert db_rows("SELECT count(*) FROM sites WHERE name = 'Peil demo'") == [(1,)]
+
+
+def test_commands_still_parse_without_docstrings():
+    """Under `python -OO` docstrings (the commands' help) are gone: peil still runs."""
+    done = subprocess.run(
+        [sys.executable, "-OO", "-m", "collector", "purge", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: peil purge")
