@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -40,8 +41,9 @@ async def test_demo_is_fast_and_adds_traffic_once(demo_run, database_url):
 
 
 async def test_every_endpoint_has_demo_data_at_once(demo_run, get, db):
-    key = await db.fetchval("SELECT key FROM sites WHERE name = 'Peil demo'")
-    last = date.today()
+    key, timezone = await db.fetchrow("SELECT key, timezone FROM sites WHERE name = 'Peil demo'")
+    # The site's today, not the machine's: near midnight the two differ.
+    last = datetime.now(ZoneInfo(timezone)).date()
     span = {"from": last - timedelta(days=20), "to": last}
     _, overview = await get("/api/stats/overview", site=key, **span)
     assert overview["pageviews"] > 5000
