@@ -8,8 +8,8 @@ import logging
 from typing import Any
 
 from collector.cli.common import add_command, positive_int
-from collector.config import Settings
-from collector.db.connect import connection, database_server, describe_url
+from collector.config import Settings, mask_url
+from collector.db.connect import connection, database_server
 from collector.db.migrate import prepare_database
 from collector.logs import configure_logging
 from collector.server import check_port_free
@@ -52,7 +52,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(_prepare(url))
         log.info(
             "database %s ready; dashboard at %s/ (stop with Ctrl-C)",
-            describe_url(url),
+            mask_url(url),
             settings.public_url,
         )
         run_server(settings, url, args.workers)

@@ -26,11 +26,6 @@ COMMAND_TIMEOUT_S = 300
 _UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
-def describe_url(url: str) -> str:
-    """The URL with its password masked, safe for messages and logs."""
-    return mask_url(url)
-
-
 @contextmanager
 def database_server(settings: Settings) -> Iterator[str]:
     """Yield the URL of Peil's database: PEIL_DATABASE_URL, or the embedded server.
@@ -101,4 +96,4 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
 def unreachable(url: str, exc: BaseException) -> PeilError:
     reason = str(exc).strip().rstrip(".") or type(exc).__name__
     reason = reason.splitlines()[0]
-    return PeilError(f"Could not reach PostgreSQL at {describe_url(url)}: {reason}.")
+    return PeilError(f"Could not reach PostgreSQL at {mask_url(url)}: {reason}.")

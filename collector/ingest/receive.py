@@ -17,8 +17,8 @@ from collector.ingest.validate import MAX_BODY_BYTES, BadBody
 def locate_client(request: web.BaseRequest, trusted_proxies: tuple[Network, ...]) -> Address | None:
     """The socket peer, or the X-Forwarded-For client when the peer is a trusted proxy."""
     forwarded = request.headers.getall("X-Forwarded-For", ()) if trusted_proxies else ()
-    # The full address, in memory only: enrich truncates it before anything is stored.
-    return client_address(request.remote, ",".join(forwarded) or None, trusted_proxies)
+    peer = request.remote  # the full address, in memory only: enrich truncates it for storage
+    return client_address(peer, ",".join(forwarded) or None, trusted_proxies)
 
 
 async def read_body(request: web.BaseRequest, timeout_s: float) -> bytes:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collector.db.connect import describe_url, unreachable
+from collector.config import mask_url
+from collector.db.connect import unreachable
 
 
 def test_the_password_of_the_user_info_is_masked():
-    described = describe_url("postgresql://peil:s3cret-pw@db.example.nl:5432/peil")
+    described = mask_url("postgresql://peil:s3cret-pw@db.example.nl:5432/peil")
     assert "s3cret-pw" not in described
     assert described == "postgresql://peil:***@db.example.nl:5432/peil"
 
 
 def test_a_password_query_parameter_is_masked():
-    described = describe_url("postgresql://db.example.nl/peil?sslmode=require&password=s3cret-pw")
+    described = mask_url("postgresql://db.example.nl/peil?sslmode=require&password=s3cret-pw")
     assert "s3cret-pw" not in described
     assert "sslmode=require" in described
 

@@ -31,6 +31,16 @@ from tests.support.spooling import spooled_writer, submit
 from tests.support.wait import eventually_async
 
 
+async def replay_dying(database_url, tmp_path, error: type[BaseException]) -> None:
+    """A new process claims the orphans and replays them until it dies with `error`;
+    its claim is let go as a crash would (the next one claims them again)."""
+    async with spooled_writer(database_url, tmp_path, orphans=claim_orphans(tmp_path)) as writer:
+        with pytest.raises(error):
+            await writer.flush()
+        for orphan in writer.orphans:
+            orphan.release()
+
+
 def markers(n: int) -> list[str]:
     prefix = uuid.uuid4().hex[:8]
     return [f"{prefix}-{i}" for i in range(n)]
@@ -99,11 +109,7 @@ async def test_a_replay_cut_short_is_finished_once_by_the_next_process(
         await real_copy(conn, rows)
 
     monkeypatch.setattr(writer_module, "copy_rows", copy_then_die)
-    async with spooled_writer(database_url, tmp_path, orphans=claim_orphans(tmp_path)) as writer:
-        with pytest.raises(ConnectionResetError):
-            await writer.flush()
-        for orphan in writer.orphans:
-            orphan.release()
+    await replay_dying(database_url, tmp_path, ConnectionResetError)
     assert await stored_counts(database_url, ids) == (writer_module.BATCH_ROWS,) * 2
 
     # The third dies right after committing the last batch, before deleting the files.
@@ -117,11 +123,7 @@ async def test_a_replay_cut_short_is_finished_once_by_the_next_process(
         real_remove(self)
 
     monkeypatch.setattr(Orphan, "remove", die)
-    async with spooled_writer(database_url, tmp_path, orphans=claim_orphans(tmp_path)) as writer:
-        with pytest.raises(SystemExit):
-            await writer.flush()
-        for orphan in writer.orphans:
-            orphan.release()
+    await replay_dying(database_url, tmp_path, SystemExit)
     assert await stored_counts(database_url, ids) == (len(ids), len(ids))
     assert (tmp_path / generation).exists()
 
