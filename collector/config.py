@@ -130,6 +130,38 @@ def _parse_networks(
     return tuple(networks)
 
 
+def _parse_hosts(variable: str, raw: str) -> tuple[str, ...]:
+    hosts = []
+    for part in raw.split(","):
+        host = part.strip().lower()
+        if not host:
+            continue
+        if not _HOST.match(host):
+            raise ConfigError(
+                f"{variable} must be a comma-separated list of host names such as"
+                f" stats.example.nl, but {part.strip()!r} is not one."
+            )
+        hosts.append(host)
+    return tuple(hosts)
+
+
+_HOST = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$")
+
+
+def _parse_names(variable: str, raw: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    for name in names:
+        if not _QUERY_NAME.match(name):
+            raise ConfigError(
+                f"{variable} must be a comma-separated list of query parameter names such as"
+                f" utm_source,ref, but {name!r} is not one."
+            )
+    return names
+
+
+_QUERY_NAME = re.compile(r"^[A-Za-z0-9_.\-\[\]]{1,100}$")
+
+
 def _parse_secret(variable: str, raw: str) -> str | None:
     if not raw:
         return None
@@ -313,6 +345,32 @@ class Settings:
             _parse_networks,
         )
     )
+    allowed_hosts_override: tuple[str, ...] = field(
+        metadata=_declare(
+            "PEIL_ALLOWED_HOSTS",
+            "",
+            "Host names the dashboard, login and API answer to (others get 421, against DNS"
+            " rebinding); empty: the host of PEIL_PUBLIC_URL, localhost, 127.0.0.1, [::1]",
+            _parse_hosts,
+        )
+    )
+    metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
+        metadata=_declare(
+            "PEIL_METRICS_ALLOW",
+            "127.0.0.0/8,::1/128",
+            "CIDRs of peers that may read /metrics without a token (an admin's token always may)",
+            _parse_networks,
+        )
+    )
+    keep_query: tuple[str, ...] = field(
+        metadata=_declare(
+            "PEIL_KEEP_QUERY",
+            "utm_source,utm_medium,utm_campaign,utm_content,utm_term,ref,source",
+            "the only page-URL query parameters stored; every other one is dropped before the"
+            " event reaches the spool",
+            _parse_names,
+        )
+    )
     secret_key_override: str | None = field(
         metadata=_declare(
             "PEIL_SECRET_KEY",
@@ -375,6 +433,15 @@ class Settings:
             return self.public_url_override
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """The Host names (without port) dashboard and API requests may carry."""
+        if self.allowed_hosts_override:
+            return frozenset(self.allowed_hosts_override)
+        public = (urlsplit(self.public_url).hostname or "").lower()
+        public = f"[{public}]" if ":" in public else public
+        return frozenset({public, "localhost", "127.0.0.1", "[::1]"})
 
     @property
     def postgres_dir(self) -> Path:

@@ -28,6 +28,8 @@ class Site:
     domains: list[str]
     retention_days: int | None
     timezone: str
+    consent: str = "none"  # "required": the tracker stores peil_id only after consent
+    contact: str | None = None  # where visitors send privacy requests (the statement names it)
 
 
 def new_site_key() -> str:
@@ -79,7 +81,9 @@ async def add_site(
 
 async def site_by_key(conn: asyncpg.Connection, key: str) -> Site | None:
     row = await conn.fetchrow(
-        "SELECT id, key, name, domains, retention_days, timezone FROM sites WHERE key = $1", key
+        "SELECT id, key, name, domains, retention_days, timezone, consent, contact"
+        " FROM sites WHERE key = $1",
+        key,
     )
     return Site(**dict(row)) if row else None
 
