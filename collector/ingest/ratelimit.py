@@ -23,10 +23,12 @@ The table. Two arrays of SLOTS entries, allocated once: a 64-bit tag and a
 TAT (16 bytes a slot, 1 MiB in all). A client's tag is a keyed hash of its
 key (SipHash, Python's `hash` of bytes, over a random per-process secret
 followed by the key, so the tag depends on the secret even when
-PYTHONHASHSEED is fixed); the tag also picks the client's two candidate
-slots. A client is found by comparing the tag in those two slots (no
-address is stored, only the tag). A client not found takes the candidate
-whose TAT is earlier, which is a slot whose bucket is full if either is.
+PYTHONHASHSEED is fixed); the tag also picks the client's pair of
+neighbouring slots (a 2-way set-associative table: two candidates for the
+cost of one index). A client is found by comparing the tag in its two
+slots (no address is stored, only the tag). A client not found takes the
+slot of the two whose TAT is earlier, a slot with a full bucket if either
+holds one.
 
 Why an attacker cannot use the bound:
 
@@ -35,15 +37,15 @@ Why an attacker cannot use the bound:
   sees. Different clients never share a bucket otherwise.
 - Evict a client being limited (its own heavy one, to reset its limit; or
   anyone's) by flooding fresh addresses: a newcomer only ever replaces the
-  candidate with the earlier TAT, and a client being limited has the latest
-  TAT there can be (now + tolerance). It is replaced only when the
-  newcomer's other candidate is equally far ahead, i.e. when a large part of
+  slot of its pair with the earlier TAT, and a client being limited has the
+  latest TAT there can be (now + tolerance). It is replaced only when the
+  other slot of its pair is equally far ahead, i.e. when a large part of
   the table is held by clients at their limit: with a share f of the slots
   at their limit, a newcomer replaces one with probability f^2, and holding
   f = 1/2 of the table at its limit takes 32,768 clients sending at least
   PEIL_RATE_LIMIT each, 1.6 million requests/s at the default, far beyond
-  what a worker can answer. Aiming instead (finding addresses whose
-  candidates are the victim's slot) needs the secret.
+  what a worker can answer. Aiming instead (finding addresses whose pair
+  is the victim's) needs the secret.
 - Fill the memory: there is none to fill; the table never grows.
 
 A replaced client loses its state and starts with a full bucket: under
@@ -92,17 +94,15 @@ class RateLimiter:
         if len(key) == 16:
             key = key[12:] if key.startswith(_MAPPED) else key[:8]
         tag = hash(self._secret + key)
-        mask = self._mask
-        first = tag & mask
-        # Never the same slot twice: the two differ in the lowest bit at least.
-        second = first ^ ((tag >> 32) & mask | 1)
+        first = tag & self._mask
+        other = first ^ 1  # the pair's other slot
         tags, tats = self._tags, self._tats
         if tags[first] == tag:
             slot = first
-        elif tags[second] == tag:
-            slot = second
+        elif tags[other] == tag:
+            slot = other
         else:
-            slot = first if tats[first] <= tats[second] else second
+            slot = first if tats[first] <= tats[other] else other
             tags[slot] = tag
             tats[slot] = 0.0
         now = time.monotonic()
