@@ -33,6 +33,7 @@ from collector.ingest.salts import SaltKeeper
 from collector.ingest.sites import SiteRegistry
 from collector.jobs.scheduler import Scheduler, standard_jobs
 from collector.keys import METRICS, POOL, SCHEDULER, SETTINGS, WRITER
+from collector.logs import ServerLog, malformed_request
 from collector.metrics import Metrics
 from dashboard import api as dashboard_api
 
@@ -51,7 +52,7 @@ IDLE_TIMEOUT_S = 150.0
 LINGER_S = 5.0
 
 
-def handler_args() -> dict[str, object]:
+def handler_args(settings: Settings) -> dict[str, object]:
     """aiohttp's per-connection options (read at make_app time, so tests can shorten them)."""
     return {
         "keepalive_timeout": IDLE_TIMEOUT_S,
@@ -60,6 +61,10 @@ def handler_args() -> dict[str, object]:
         # and nothing else takes compressed bodies, so a gzip bomb costs nothing,
         # not even while the rest of a refused body is drained.
         "auto_decompress": False,
+        # aiohttp's own lines name the full peer ("Error handling request from
+        # ...") with a traceback: ServerLog writes them in one line, truncated
+        # (a malformed request at DEBUG), see collector/logs.py.
+        "logger": ServerLog(settings.ipv4_prefix, settings.ipv6_prefix),
     }
 
 
@@ -67,7 +72,10 @@ class AccessLogger(AbstractAccessLogger):
     """One line per request with the truncated client address (privacy rule 1).
 
     Only at PEIL_LOG_LEVEL=DEBUG; otherwise `enabled` tells aiohttp not to
-    call it at all (the log level is set once at start).
+    call it at all (the log level is set once at start). The path is printed
+    percent-encoded and without its query, so neither a line break in it nor
+    a query's token reaches the log. A malformed request has its one line
+    from ServerLog already ("bad request from ..."), so none here.
     """
 
     @property
@@ -75,6 +83,8 @@ class AccessLogger(AbstractAccessLogger):
         return self.logger.isEnabledFor(logging.DEBUG)
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if malformed_request.get():
+            return
         settings = request.app[SETTINGS]
         # Ingest routes have located the client (X-Forwarded-For from a trusted
         # proxy included); other routes log their socket peer.
@@ -85,7 +95,7 @@ class AccessLogger(AbstractAccessLogger):
             '%s "%s %s" %s %.1fms',
             describe_client(address, settings.ipv4_prefix, settings.ipv6_prefix),
             request.method,
-            request.path,
+            request.rel_url.raw_path,
             response.status,
             time * 1000,
         )
@@ -115,7 +125,7 @@ def make_app(
     `metrics` is the worker's row of the shared metrics (a private one if None);
     `spool_share`: the number of workers, which share PEIL_SPOOL_MAX_MB.
     """
-    app = web.Application(handler_args=handler_args())
+    app = web.Application(handler_args=handler_args(settings))
     app[SETTINGS] = settings
     app[METRICS] = metrics or Metrics()
 

@@ -107,6 +107,8 @@ def on_parent_death(callback: Callable[[], None]) -> None:
 
 def serve(settings: Settings, database_url: str, workers: int) -> None:
     """Serve until SIGINT or SIGTERM; return after everything has drained."""
+    # Again, now with the prefixes: other libraries' lines may name clients (logs.py).
+    configure_logging(settings.log_level, settings.ipv4_prefix, settings.ipv6_prefix)
     check_port_free(settings.host, settings.port)
     jobs = multiprocessing.get_context("spawn").Process(
         target=_jobs_main, args=(settings, database_url), name="peil-jobs"
@@ -128,7 +130,7 @@ def _jobs_main(settings: Settings, database_url: str) -> None:
     event loop, and its requests with it. Niced, so that under load the
     collector's answers come first and the rollup catches up after.
     """
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.ipv4_prefix, settings.ipv6_prefix)
     with suppress(OSError):
         os.nice(JOBS_NICENESS)
     run_on_uvloop(run_jobs(settings, database_url))
@@ -264,7 +266,7 @@ def _worker_main(
     metrics_path: str,
     ready: Connection,
 ) -> None:
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.ipv4_prefix, settings.ipv6_prefix)
     metrics = Metrics(metrics_path, index, workers)
     run_on_uvloop(
         serve_process(
