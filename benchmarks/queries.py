@@ -45,7 +45,9 @@ from collector.db.partitions import ensure_partitions  # noqa: E402
 from collector.rollup.days import day_bounds  # noqa: E402
 from collector.rollup.job import fold_new  # noqa: E402
 from collector.rollup.media_plays import MEDIA_CODES, MediaEvent, summarize  # noqa: E402
-from collector.store.accounts import add_user, create_token  # noqa: E402
+from collector.accounts.passwords import hash_password  # noqa: E402
+from collector.accounts.tokens import create_token  # noqa: E402
+from collector.accounts.users import add_user  # noqa: E402
 
 SMALL_SITES = 10
 BIG_SHARE = 0.9
@@ -216,7 +218,8 @@ async def measure_api(database_url, key, site, last, repeat) -> None:
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     base = f"http://127.0.0.1:{runner.addresses[0][1]}"
     conn = await asyncpg.connect(database_url)
-    token = await create_token(conn, await add_user(conn, "bench@example.nl", "x" * 12))
+    await add_user(conn, "bench@example.nl", hash_password("x" * 12), "admin", actor="bench")
+    _, token = await create_token(conn, "bench@example.nl", "bench", actor="bench")
     headers = {"Authorization": f"Bearer {token}"}
     columns = ("api p50", "api p95", "raw p50", "raw p95")
     print(f"\n{'endpoint':<10} {'days':>4} " + " ".join(f"{c:>9}" for c in columns))

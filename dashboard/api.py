@@ -1,8 +1,9 @@
 """Routes of the dashboard HTTP API (DESIGN.md, "HTTP API for dashboards").
 
-Each request goes: authenticate (401) -> check every parameter (400) -> find
-the site (404) -> answer from the rollups (or raw events for realtime and
-export). Errors are JSON `{"error": "one sentence"}`.
+Each request goes: authorize (dashboard/access.py: 421, 401, 403) -> check
+every parameter (400) -> find the site among those the caller reads (404)
+-> answer from the rollups (or raw events for realtime and export). Errors
+are JSON `{"error": "one sentence"}`.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import asyncpg
 import orjson
 from aiohttp import web
 
+from collector.accounts.principal import Principal
 from collector.keys import POOL, SETTINGS
 from collector.rollup.days import day_bounds, local_day
 from collector.store.audit import record
-from collector.store.sessions import User
-from dashboard import export, login, page, params
-from dashboard.auth import Unauthorized, authenticate
+from dashboard import admin, export, login, page, params
+from dashboard.access import PRINCIPAL, readable_site
 from dashboard.params import BadRequest
 from dashboard.stats.breakdown import breakdown
 from dashboard.stats.clicks import clicks
@@ -38,9 +39,9 @@ class SiteNotFound(Exception):
 
 @dataclass(frozen=True)
 class Target:
-    """The authenticated user, the site and the days a request asks about."""
+    """The caller, the site and the days a request asks about."""
 
-    user: User
+    user: Principal
     site_id: int
     key: str
     timezone: str
@@ -53,8 +54,7 @@ Answer = Callable[[web.Request, asyncpg.Connection, Target], Awaitable[web.Strea
 
 
 def error(status: int, message: str) -> web.Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="peil"'} if status == 401 else None
-    return json_response({"error": message}, status=status, headers=headers)
+    return json_response({"error": message}, status=status)
 
 
 def json_response(
@@ -68,22 +68,24 @@ def json_response(
     )
 
 
-async def find_target(conn: asyncpg.Connection, user: User, key: str, span: params.Span) -> Target:
-    row = await conn.fetchrow("SELECT id, timezone FROM sites WHERE key = $1", key)
-    if row is None:
+async def find_target(
+    conn: asyncpg.Connection, user: Principal, key: str, span: params.Span
+) -> Target:
+    site = await readable_site(conn, user, key)
+    if site is None:
         raise SiteNotFound(f"There is no site with the key {key!r}.")
-    today = local_day(datetime.now(UTC), row["timezone"])
+    today = local_day(datetime.now(UTC), site.timezone)
     first, last = span.resolve(today)
-    return Target(user, row["id"], key, row["timezone"], first, last)
+    return Target(user, site.id, key, site.timezone, first, last)
 
 
 def endpoint(allowed: tuple[str, ...], choose: Callable[[Mapping[str, str]], Answer]):
-    """A handler: authenticate, check the `allowed` parameters, find the site, then
-    run the answer `choose` picks from the (checked) query."""
+    """A handler: check the `allowed` parameters, find the site, then run the answer
+    `choose` picks from the (checked) query. The caller was authorized before."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
         try:
-            user = await authenticate(request)
+            user = request[PRINCIPAL]
             query = request.query
             params.check_names(query, allowed)
             key, span = params.site_key(query), params.span(query)
@@ -91,8 +93,6 @@ def endpoint(allowed: tuple[str, ...], choose: Callable[[Mapping[str, str]], Ans
             async with request.app[POOL].acquire() as conn:
                 target = await find_target(conn, user, key, span)
                 return await run(request, conn, target)
-        except Unauthorized as exc:
-            return error(401, str(exc))
         except BadRequest as exc:
             return error(400, str(exc))
         except SiteNotFound as exc:
@@ -156,3 +156,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/export", endpoint((*RANGE, "format"), export_answer))
     login.add_routes(app)
     page.add_routes(app)
+    admin.add_routes(app)

@@ -1,9 +1,13 @@
 """GET/POST /login and POST /logout: the dashboard session cookie.
 
 The cookie is HttpOnly (no script reads it), SameSite=Strict (no other site
-can make the browser send it) and Secure when Peil is served over https. A
-POST whose Origin is another site is refused, so no page can log a browser
-in or out behind its back. The login page runs no script at all.
+can make the browser send it), and under https Secure and `__Host-` (bound
+to this exact origin). The login form carries a CSRF token tied to a cookie
+of its own (dashboard/access.py checks it, and a foreign Origin is refused
+too), so no page can log a browser in or out behind its back. Attempts are
+throttled (collector/accounts/throttle.py) and checked in the password pool,
+off the event loop; every attempt writes an audit row with the truncated
+address only. The login page runs no script at all.
 """
 
 from __future__ import annotations
@@ -13,20 +17,41 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from collector.accounts.passwords import Busy, PasswordPool
+from collector.accounts.sessions import (
+    SESSION_LIFETIME,
+    create_session,
+    csrf_token,
+    end_session,
+    new_secret_token,
+)
+from collector.accounts.throttle import forgive, record_failure, retry_after
+from collector.accounts.users import password_hash_of
+from collector.config import Settings
+from collector.ingest.enrich.client_address import client_address
+from collector.ingest.enrich.ip_truncation import truncate_ip
 from collector.keys import POOL, SETTINGS
-from collector.store.accounts import verify_password
-from collector.store.sessions import SESSION_LIFETIME, create_session, end_session
-from dashboard.auth import SESSION_COOKIE
+from collector.store.audit import record
+from dashboard.access import LOGIN_COOKIE, SESSION_TOKEN, session_cookie
 
-LOGIN_CSP = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+LOGIN_CSP = (
+    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none';"
+    " base-uri 'none'"
+)
 MAX_FIELD = 1024
+PASSWORDS = web.AppKey("passwords", PasswordPool)
+BUSY_RETRY_S = 2
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Peil: log in</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>Peil</h1>{message}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="{csrf}">
+<link rel="stylesheet" href="/dashboard.css"></head>
+<body class="login"><main><h1>Peil</h1>{message}
 <form method="post" action="/login">
-<p><label>Email <input name="email" type="email" autocomplete="username" required></label></p>
+<input type="hidden" name="csrf" value="{csrf}">
+<p><label>Email <input name="email" type="email" autocomplete="username" required
+value="{email}"></label></p>
 <p><label>Password <input name="password" type="password" autocomplete="current-password"
 required></label></p>
 <p><button type="submit">Log in</button></p>
@@ -34,18 +59,42 @@ required></label></p>
 """
 
 
-def login_page(message: str = "", status: int = 200) -> web.Response:
-    text = _PAGE.format(message=f"<p role=alert>{html.escape(message)}</p>" if message else "")
-    return web.Response(
-        text=text,
+def login_page(
+    request: web.Request, message: str = "", status: int = 200, email: str = ""
+) -> web.Response:
+    """The login form, with a CSRF token tied to the browser's login cookie."""
+    settings = request.app[SETTINGS]
+    cookie = request.cookies.get(LOGIN_COOKIE) or new_secret_token()
+    body = _PAGE.format(
+        message=f"<p role=alert>{html.escape(message)}</p>" if message else "",
+        csrf=csrf_token(settings.secret_key(), "login", cookie),
+        email=html.escape(email, quote=True),
+    )
+    response = web.Response(
+        text=body,
         status=status,
         content_type="text/html",
         headers={
             "Content-Security-Policy": LOGIN_CSP,
             "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin",
         },
+    )
+    set_cookie(response, settings, LOGIN_COOKIE, cookie, max_age=None)
+    return response
+
+
+def set_cookie(
+    response: web.StreamResponse, settings: Settings, name: str, value: str, max_age: int | None
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=settings.public_url.startswith("https://"),
     )
 
 
@@ -62,47 +111,96 @@ def see_other(location: str) -> web.Response:
 
 
 async def show_login(request: web.Request) -> web.Response:
-    return login_page()
+    return login_page(request)
+
+
+def unusable_field(**fields: str) -> str | None:
+    """The name of the first field too long or holding a NUL or control character."""
+    for name, value in fields.items():
+        if len(value) > MAX_FIELD or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            return name
+    return None
+
+
+def truncated_client(request: web.Request) -> str | None:
+    """The caller's address as stored: truncated, or None when no address is kept."""
+    settings = request.app[SETTINGS]
+    address = client_address(
+        request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxies
+    )
+    return truncate_ip(address, settings.ipv4_prefix, settings.ipv6_prefix)
 
 
 async def log_in(request: web.Request) -> web.Response:
     if not same_origin(request):
-        return login_page("Log in from this page.", status=403)
+        return login_page(request, "Log in from this page.", status=403)
     form = await request.post()
-    email, password = str(form.get("email", "")), str(form.get("password", ""))
-    if not email or not password or len(email) > MAX_FIELD or len(password) > MAX_FIELD:
-        return login_page("Enter your email and password.", status=400)
+    email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
+    if bad := unusable_field(email=email, password=password):
+        return login_page(request, f"The {bad} is not one Peil accepts.", status=400)
+    if not email or not password:
+        return login_page(request, "Enter your email and password.", status=400, email=email)
+    address = truncated_client(request)
     async with request.app[POOL].acquire() as conn:
-        user_id = await verify_password(conn, email.strip(), password)
-        if user_id is None:
-            return login_page("Wrong email or password.", status=401)
-        token = await create_session(conn, user_id)
+        wait = await retry_after(conn, email, address)
+        if wait is not None:
+            await audit_login(conn, "login-throttled", email, address)
+            response = login_page(
+                request, "Too many failed attempts; try again later.", status=429, email=email
+            )
+            response.headers["Retry-After"] = str(wait)
+            return response
+        account = await password_hash_of(conn, email)
+    try:
+        right = await request.app[PASSWORDS].matches(account and account[1], password)
+    except Busy:
+        response = login_page(request, "Peil is busy; try again in a moment.", 503, email)
+        response.headers["Retry-After"] = str(BUSY_RETRY_S)
+        return response
+    async with request.app[POOL].acquire() as conn:
+        if not right:
+            await record_failure(conn, email, address)
+            await audit_login(conn, "login-failed", email if account else None, address)
+            return login_page(request, "Wrong email or password.", status=401, email=email)
+        await forgive(conn, email)
+        token = await create_session(conn, account[0])
+        await audit_login(conn, "login", email, address)
     response = see_other("/")
-    response.set_cookie(
-        SESSION_COOKIE,
+    settings = request.app[SETTINGS]
+    set_cookie(
+        response,
+        settings,
+        session_cookie(settings),
         token,
         max_age=int(SESSION_LIFETIME.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="Strict",
-        secure=request.app[SETTINGS].public_url.startswith("https://"),
     )
+    response.del_cookie(LOGIN_COOKIE, path="/")
     return response
+
+
+async def audit_login(conn, action: str, email: str | None, address: str | None) -> None:
+    # An unknown account's "email" is whatever a stranger typed (a password in
+    # the wrong field, perhaps): it is not kept.
+    await record(conn, email or "(unknown account)", action, {"address": address})
 
 
 async def log_out(request: web.Request) -> web.Response:
     if not same_origin(request):
         return web.json_response({"error": "Cross-site logout refused."}, status=403)
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        async with request.app[POOL].acquire() as conn:
-            await end_session(conn, token)
+    async with request.app[POOL].acquire() as conn:
+        await end_session(conn, request[SESSION_TOKEN])
     response = see_other("/login")
-    response.del_cookie(SESSION_COOKIE, path="/")
+    response.del_cookie(session_cookie(request.app[SETTINGS]), path="/")
     return response
 
 
 def add_routes(app: web.Application) -> None:
+    app[PASSWORDS] = PasswordPool()
+
+    async def close_pool(app: web.Application) -> None:
+        app[PASSWORDS].close()
+
+    app.on_cleanup.append(close_pool)
     app.router.add_get("/login", show_login)
     app.router.add_post("/login", log_in)
     app.router.add_post("/logout", log_out)

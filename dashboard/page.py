@@ -13,8 +13,12 @@ from importlib import resources
 
 from aiohttp import web
 
-from collector.keys import POOL
-from dashboard.auth import Unauthorized, authenticate
+from collector.accounts.sessions import csrf_token
+from collector.db.queries import load
+from collector.keys import POOL, SETTINGS
+from dashboard.access import PRINCIPAL, SESSION_TOKEN
+
+SQL = load(__name__)
 
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -49,14 +53,18 @@ def static_handler(name: str, body: bytes, cache: str):
     return handler
 
 
+CSRF_PLACEHOLDER = b"{{csrf}}"
+
+
+def session_csrf(request: web.Request) -> str:
+    """The CSRF token of the request's session (base64url: safe in HTML as it is)."""
+    return csrf_token(request.app[SETTINGS].secret_key(), "session", request[SESSION_TOKEN])
+
+
 def page_handler(body: bytes):
     async def handler(request: web.Request) -> web.Response:
-        try:
-            await authenticate(request)
-        except Unauthorized:
-            raise web.HTTPSeeOther("/login") from None
         return web.Response(
-            body=body,
+            body=body.replace(CSRF_PLACEHOLDER, session_csrf(request).encode()),
             content_type="text/html",
             charset="utf-8",
             headers={**_HEADERS, "Cache-Control": "no-store"},
@@ -66,16 +74,26 @@ def page_handler(body: bytes):
 
 
 async def list_sites(request: web.Request) -> web.Response:
-    """GET /api/sites: the sites the dashboard can show (key, name, time zone, domains)."""
-    try:
-        await authenticate(request)
-    except Unauthorized as exc:
-        return web.json_response({"error": str(exc)}, status=401)
+    """GET /api/sites: the sites the caller reads (key, name, time zone, domains)."""
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch("SELECT key, name, timezone, domains FROM sites ORDER BY name")
+        rows = await conn.fetch(SQL.list_sites, request[PRINCIPAL].readable)
     return web.json_response(
         {"sites": [dict(r) for r in rows]}, headers={"Cache-Control": "no-store"}
     )
+
+
+async def session_info(request: web.Request) -> web.Response:
+    """GET /api/session: who is logged in, what they read, and their CSRF token."""
+    principal = request[PRINCIPAL]
+    async with request.app[POOL].acquire() as conn:
+        keys = await conn.fetchval(SQL.session_info, principal.readable)
+    body = {
+        "email": principal.email,
+        "role": principal.role,
+        "sites": keys,
+        "csrf": session_csrf(request),
+    }
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
 
 
 def add_routes(app: web.Application) -> None:
@@ -85,6 +103,7 @@ def add_routes(app: web.Application) -> None:
     for name in ("dashboard.js", "dashboard.css"):
         app.router.add_get(f"/{name}", static_handler(name, files[name], "public, max-age=300"))
     app.router.add_get("/api/sites", list_sites)
+    app.router.add_get("/api/session", session_info)
     # Browsers ask for it on every page; an empty answer beats a logged 404.
     app.router.add_get("/favicon.ico", no_icon)
 

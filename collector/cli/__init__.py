@@ -13,11 +13,22 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from collector import __version__
-from collector.cli import config, demo, migrate, purge, serve, sites, status, tokens, users
+from collector.cli import (
+    config,
+    demo,
+    goals,
+    migrate,
+    purge,
+    serve,
+    sites,
+    status,
+    tokens,
+    users,
+)
 from collector.config import load_settings
 from collector.errors import PeilError
 
-COMMANDS = (serve, migrate, sites, users, tokens, purge, status, demo, config)
+COMMANDS = (serve, migrate, sites, users, tokens, goals, purge, status, demo, config)
 
 
 class ArgumentParser(argparse.ArgumentParser):

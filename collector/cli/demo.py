@@ -8,11 +8,13 @@ import sys
 
 import asyncpg
 
+from collector.accounts.passwords import hash_password
+from collector.accounts.users import add_user, grant, user_id_by_email
 from collector.cli.common import add_command, with_database
 from collector.cli.demo_traffic import add_demo_traffic
 from collector.config import Settings
 from collector.rollup.job import refold_site
-from collector.store.accounts import add_user, user_id_by_email
+from collector.store.audit import cli_actor
 from collector.store.sites import add_site
 
 DEMO_SITE_NAME = "Peil demo"
@@ -39,7 +41,10 @@ async def ensure_demo(conn: asyncpg.Connection) -> str:
     else:
         site_id, key = row["id"], row["key"]
     if await user_id_by_email(conn, DEMO_EMAIL) is None:
-        await add_user(conn, DEMO_EMAIL, DEMO_PASSWORD)
+        # The first user of a fresh instance, so an admin; a viewer of the demo
+        # site where users existed before.
+        await add_user(conn, DEMO_EMAIL, hash_password(DEMO_PASSWORD), actor=cli_actor())
+        await grant(conn, DEMO_EMAIL, key, actor=cli_actor())
     # Traffic goes in in one transaction: any row means it is all there.
     if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM events WHERE site_id = $1)", site_id):
         progress = show_progress if sys.stderr.isatty() else None

@@ -1,75 +1,175 @@
-"""`peil sites add|list`: the sites whose events Peil accepts."""
+"""`peil sites add|list|edit|remove`: the sites whose events Peil accepts."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
 from collector.cli.common import add_command, add_group, format_table, positive_int, with_database
 from collector.config import Settings
 from collector.errors import PeilError
-from collector.store.sites import add_site, check_timezone, list_sites_with_counts, normalize_domain
+from collector.retention.site_removal import remove_site
+from collector.store.audit import cli_actor
+from collector.store.sites import (
+    CONSENT_MODES,
+    add_site,
+    check_consent,
+    check_contact,
+    check_name,
+    check_timezone,
+    edit_site,
+    list_sites_with_counts,
+    normalize_domain,
+    site_by_key,
+    snippet,
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    group = add_group(commands, "sites", "Add and list tracked sites.")
+    group = add_group(commands, "sites", "Add, list, change and remove tracked sites.")
     add = add_command(group, "add", add_site_command)
     add.add_argument("name", metavar="NAME", help="a name for people, such as 'Studio Noord'")
-    add.add_argument(
+    add_site_options(add, required_domain=True)
+    add_command(group, "list", list_command)
+    edit = add_command(group, "edit", edit_command)
+    edit.add_argument("key", metavar="KEY", help="the site's key")
+    edit.add_argument("--name", metavar="N", help="a new name")
+    add_site_options(edit, required_domain=False)
+    remove = add_command(group, "remove", remove_command)
+    remove.add_argument("key", metavar="KEY", help="the site's key")
+    remove.add_argument(
+        "--yes", action="store_true", help="really delete its raw events and aggregates"
+    )
+
+
+def add_site_options(parser: argparse.ArgumentParser, *, required_domain: bool) -> None:
+    """The options `sites add` and `sites edit` share (edit: only those given change)."""
+    parser.add_argument(
         "--domain",
         action="append",
-        required=True,
+        required=required_domain,
         metavar="D",
-        help="a domain events may come from (subdomains included); repeatable",
+        help="a domain events may come from (subdomains included); repeatable"
+        + ("" if required_domain else "; replaces the domains"),
     )
-    add.add_argument(
+    parser.add_argument(
         "--retention-days",
         type=positive_int,
         metavar="N",
         help="keep this site's raw events for fewer days than PEIL_RETENTION_DAYS",
     )
-    add.add_argument(
+    parser.add_argument(
         "--timezone",
-        default="UTC",
+        default="UTC" if required_domain else None,
         metavar="TZ",
-        help="IANA time zone the dashboard days are counted in (default UTC)",
+        help="IANA time zone the dashboard days are counted in"
+        + (" (default UTC)" if required_domain else "; days already rolled up keep theirs"),
     )
-    add_command(group, "list", list_command)
+    parser.add_argument(
+        "--consent",
+        choices=CONSENT_MODES,
+        default="none" if required_domain else None,
+        help="required: the tracker sets its peil_id cookie only after peil.consent(true);"
+        " none: cookieless (default)",
+    )
+    parser.add_argument(
+        "--contact", metavar="EMAIL", help="where visitors send privacy requests (the statement)"
+    )
 
 
-def snippet(settings: Settings, key: str) -> str:
-    return f'<script defer src="{settings.public_url}/peil.js" data-site="{key}"></script>'
+def site_changes(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """The options given, checked, as keyword arguments of add_site/edit_site."""
+    changes: dict[str, Any] = {}
+    if getattr(args, "name", None) is not None:
+        changes["name"] = check_name(args.name)
+    if args.domain:
+        changes["domains"] = list(dict.fromkeys(normalize_domain(d) for d in args.domain))
+    if args.retention_days is not None:
+        if args.retention_days > settings.retention_days:
+            raise PeilError(
+                f"--retention-days must be at most PEIL_RETENTION_DAYS ({settings.retention_days}):"
+                " the purge drops days older than that for every site."
+            )
+        changes["retention_days"] = args.retention_days
+    if args.timezone is not None:
+        changes["timezone"] = check_timezone(args.timezone)
+    if args.consent is not None:
+        changes["consent"] = check_consent(args.consent)
+    if args.contact is not None:
+        changes["contact"] = check_contact(args.contact)
+    return changes
 
 
 def add_site_command(args: argparse.Namespace, settings: Settings) -> int:
     """Add a site. Prints the site key on the first line, then the snippet to paste into
     the site's pages."""
-    name = args.name.strip()
-    if not name:
-        raise PeilError("The site name must not be empty.")
-    domains = list(dict.fromkeys(normalize_domain(d) for d in args.domain))
-    timezone = check_timezone(args.timezone)
-    if args.retention_days is not None and args.retention_days > settings.retention_days:
-        raise PeilError(
-            f"--retention-days must be at most PEIL_RETENTION_DAYS ({settings.retention_days}):"
-            " the purge drops days older than that for every site."
-        )
+    changes = site_changes(args, settings)
     site = with_database(
-        settings, lambda conn: add_site(conn, name, domains, args.retention_days, timezone)
+        settings,
+        lambda conn: add_site(
+            conn,
+            changes.pop("name"),
+            changes.pop("domains"),
+            changes.pop("retention_days", None),
+            **changes,
+            actor=cli_actor(),
+        ),
     )
     print(site.key)
-    print(snippet(settings, site.key))
+    print(snippet(site, settings.public_url))
+    return 0
+
+
+def edit_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Change a site: only the options given change. Prints the snippet, which changes
+    with --consent."""
+    changes = site_changes(args, settings)
+    if not changes:
+        raise PeilError("Nothing to change; give at least one option (see peil sites edit --help).")
+    site = with_database(
+        settings, lambda conn: edit_site(conn, args.key, actor=cli_actor(), **changes)
+    )
+    print(f"changed {site.key}: {', '.join(sorted(changes))}")
+    print(snippet(site, settings.public_url))
+    return 0
+
+
+def remove_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Remove a site with all its raw events and aggregates (audited); needs --yes."""
+    if not args.yes:
+        raise PeilError(
+            f"Removing {args.key} deletes all its raw events and aggregates; add --yes to do it."
+        )
+
+    def progress(deleted: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rdeleted {deleted:,} raw events", end="", file=sys.stderr)
+
+    async def work(conn) -> int:
+        site = await site_by_key(conn, args.key)
+        if site is None:
+            raise PeilError(
+                f"There is no site with the key {args.key[:64]!r}; see: peil sites list."
+            )
+        return await remove_site(conn, site.id, site.key, cli_actor(), progress)
+
+    deleted = with_database(settings, work)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"removed {args.key} and {deleted:,} raw events with its aggregates")
     return 0
 
 
 def list_command(args: argparse.Namespace, settings: Settings) -> int:
-    """List sites: key, name, domains, retention, event count."""
+    """List sites: key, name, domains, retention, time zone, consent, event count."""
     rows = with_database(settings, list_sites_with_counts)
     if not rows:
         print("No sites yet; add one with: peil sites add NAME --domain example.nl")
         return 0
     print(
         format_table(
-            ("KEY", "NAME", "DOMAINS", "RETENTION", "TIMEZONE", "EVENTS"),
+            ("KEY", "NAME", "DOMAINS", "RETENTION", "TIMEZONE", "CONSENT", "EVENTS"),
             [
                 (
                     site.key,
@@ -77,6 +177,7 @@ def list_command(args: argparse.Namespace, settings: Settings) -> int:
                     ",".join(site.domains),
                     f"{site.retention_days or settings.retention_days}d",
                     site.timezone,
+                    site.consent,
                     f"{count:,}",
                 )
                 for site, count in rows

@@ -1,4 +1,4 @@
-"""Sites: creation with validated domains and time zone, listing."""
+"""Sites: creation and changes with validated domains, time zone and privacy settings."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import asyncpg
 
 from collector.db.queries import load
 from collector.errors import PeilError
+from collector.store.audit import record
 
 SQL = load(__name__)
 
@@ -61,31 +62,87 @@ def check_timezone(name: str) -> str:
     return name
 
 
+CONSENT_MODES = ("none", "required")
+_CONTACT = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise PeilError("The site name must be 1 to 200 printable characters.")
+    return name
+
+
+def check_consent(mode: str) -> str:
+    if mode not in CONSENT_MODES:
+        raise PeilError(f"Consent must be one of {', '.join(CONSENT_MODES)}, not {mode[:40]!r}.")
+    return mode
+
+
+def check_contact(contact: str) -> str:
+    contact = contact.strip()
+    if len(contact) > 254 or not _CONTACT.match(contact):
+        raise PeilError(f"{contact[:80]!r} is not an email address for privacy requests.")
+    return contact
+
+
 async def add_site(
     conn: asyncpg.Connection,
     name: str,
     domains: list[str],
     retention_days: int | None,
     timezone: str,
+    consent: str = "none",
+    contact: str | None = None,
+    *,
+    actor: str | None = None,
 ) -> Site:
-    row = await conn.fetchrow(
-        SQL.add_site,
-        new_site_key(),
-        name,
-        domains,
-        retention_days,
-        timezone,
-    )
+    """Add a site (audited when an `actor` is given: every command and admin request)."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            SQL.add_site, new_site_key(), name, domains, retention_days, timezone, consent, contact
+        )
+        site = Site(**dict(row))
+        if actor is not None:
+            await record(conn, actor, "site-add", {"site": site.key, "name": name})
+    return site
+
+
+async def edit_site(conn: asyncpg.Connection, key: str, *, actor: str, **changes: object) -> Site:
+    """Change some of a site's name, domains, retention_days, timezone, consent and
+    contact (checked by the caller); the site as it is now."""
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    site = await site_by_key(conn, key)
+    if site is None:
+        raise PeilError(f"There is no site with the key {key[:64]!r}; see: peil sites list.")
+    values = {**{name: getattr(site, name) for name in EDITABLE}, **changes}
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            SQL.edit_site, site.id, *(values[name] for name in EDITABLE_ORDER)
+        )
+        await record(conn, actor, "site-edit", {"site": key, "changed": sorted(changes)})
     return Site(**dict(row))
 
 
+EDITABLE_ORDER = ("name", "domains", "retention_days", "timezone", "consent", "contact")
+EDITABLE = frozenset(EDITABLE_ORDER)
+
+
 async def site_by_key(conn: asyncpg.Connection, key: str) -> Site | None:
-    row = await conn.fetchrow(
-        "SELECT id, key, name, domains, retention_days, timezone, consent, contact"
-        " FROM sites WHERE key = $1",
-        key,
-    )
+    row = await conn.fetchrow(SQL.site_by_key, key)
     return Site(**dict(row)) if row else None
+
+
+async def list_sites(conn: asyncpg.Connection) -> list[Site]:
+    return [Site(**dict(row)) for row in await conn.fetch(SQL.list_sites)]
+
+
+def snippet(site: Site, public_url: str) -> str:
+    """The script tag to paste into the site's pages."""
+    consent = ' data-consent="required"' if site.consent == "required" else ""
+    return f'<script defer src="{public_url}/peil.js" data-site="{site.key}"{consent}></script>'
 
 
 async def list_sites_with_counts(conn: asyncpg.Connection) -> list[tuple[Site, int]]:

@@ -28,10 +28,12 @@ CREATE INDEX api_tokens_user ON api_tokens (user_id);
 -- (privacy rule 1); rows older than the window are deleted as new ones come.
 CREATE TABLE login_failures (
     at      timestamptz NOT NULL DEFAULT now(),
-    email   text NOT NULL,            -- lower-cased as typed: unknown accounts count too
+    -- SHA-256 of the lower-cased email as typed: unknown accounts count too,
+    -- and whatever a stranger typed (a password in the wrong field) is not kept.
+    account bytea NOT NULL,
     address text NOT NULL
 );
-CREATE INDEX login_failures_email ON login_failures (email, at);
+CREATE INDEX login_failures_account ON login_failures (account, at);
 CREATE INDEX login_failures_address ON login_failures (address, at);
 CREATE INDEX login_failures_at ON login_failures (at);
 
@@ -44,3 +46,14 @@ ALTER TABLE sites ADD COLUMN contact text;
 
 -- `peil audit --since` reads by time across every action.
 CREATE INDEX audit_log_at ON audit_log (at);
+
+-- Conversion goals of a site: a custom event by name, or a page path pattern
+-- in which `*` matches any run of characters.
+CREATE TABLE goals (
+    site_id    integer NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+    name       text NOT NULL,
+    kind       text NOT NULL CHECK (kind IN ('event', 'page')),
+    match      text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (site_id, name)
+);

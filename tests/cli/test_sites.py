@@ -49,7 +49,15 @@ def test_list_shows_key_name_domains_retention_and_event_count(cli, db_rows):
     result = cli("sites", "list")
     assert result.code == 0
     header, *lines = result.out.splitlines()
-    assert header.split() == ["KEY", "NAME", "DOMAINS", "RETENTION", "TIMEZONE", "EVENTS"]
+    assert header.split() == [
+        "KEY",
+        "NAME",
+        "DOMAINS",
+        "RETENTION",
+        "TIMEZONE",
+        "CONSENT",
+        "EVENTS",
+    ]
     line = next(line for line in lines if line.startswith(key))
     assert line.split() == [key, "Listed", "listed.nl", "183d", "UTC", "3"]
 

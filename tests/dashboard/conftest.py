@@ -1,4 +1,4 @@
-"""Fixtures of the stats API tests: a user with an API token, and a GET helper."""
+"""Fixtures of the stats API tests: an admin with an API token, and a GET helper."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncpg
 import orjson
 import pytest
 
-from collector.store.accounts import add_user, create_token
+from tests.support.accounts import add_account, add_token
 from tests.support.dashboard_data import EMAIL, PASSWORD
 
 
@@ -15,8 +15,8 @@ from tests.support.dashboard_data import EMAIL, PASSWORD
 async def token(database_url: str) -> str:
     conn = await asyncpg.connect(database_url)
     try:
-        user_id = await add_user(conn, EMAIL, PASSWORD)
-        return await create_token(conn, user_id)
+        await add_account(conn, EMAIL, PASSWORD, role="admin")
+        return (await add_token(conn, EMAIL))[1]
     finally:
         await conn.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
+from tests.support.accounts import cookie_session, login_form_csrf
 from tests.support.dashboard_data import EMAIL, PASSWORD, add_site
 
 OVERVIEW = "/api/stats/overview"
@@ -32,9 +33,10 @@ async def status_of(server, path, headers=None, cookies=None):
 
 async def log_in(http, server, password=PASSWORD, origin=None):
     headers = {"Origin": origin} if origin else {}
+    csrf = await login_form_csrf(http, server.url)
     return await http.post(
         f"{server.url}/login",
-        data={"email": EMAIL, "password": password},
+        data={"email": EMAIL, "password": password, "csrf": csrf},
         headers=headers,
         allow_redirects=False,
     )
@@ -81,26 +83,30 @@ async def test_login_sets_a_strict_httponly_session_cookie_that_authenticates(se
         assert "Path=/" in cookie
         async with http.get(f"{server.url}{OVERVIEW}?site={site['key']}") as answer:
             assert answer.status == 200
-        async with http.post(f"{server.url}/logout", allow_redirects=False) as out:
+        async with http.get(f"{server.url}/api/session") as me:
+            csrf = (await me.json())["csrf"]
+        async with http.post(
+            f"{server.url}/logout", data={"csrf": csrf}, allow_redirects=False
+        ) as out:
             assert out.status == 303
         old = {"peil_session": response.cookies["peil_session"].value}
     status, _ = await status_of(server, f"{OVERVIEW}?site={site['key']}", cookies=old)
     assert status == 401  # the session ended on the server, not only in the browser
 
 
-async def test_a_wrong_password_sets_no_cookie(server):
-    async with aiohttp.ClientSession() as http:
+async def test_a_wrong_password_sets_no_session_cookie(server):
+    async with cookie_session() as http:
         response = await log_in(http, server, password="not the password")
         assert response.status == 401
-        assert "Set-Cookie" not in response.headers
+        assert "peil_session" not in response.headers.get("Set-Cookie", "")
         assert "Wrong email or password" in await response.text()
 
 
 async def test_a_login_posted_from_another_site_is_refused(server):
-    async with aiohttp.ClientSession() as http:
+    async with cookie_session() as http:
         response = await log_in(http, server, origin="https://evil.example")
         assert response.status == 403
-        assert "Set-Cookie" not in response.headers
+        assert "peil_session" not in response.headers.get("Set-Cookie", "")
 
 
 async def test_the_login_page_runs_no_script_under_a_strict_csp(server):

@@ -1,0 +1,3 @@
+SELECT id, key, name, domains, retention_days, timezone, consent, contact
+FROM sites
+ORDER BY name, key
