@@ -36,6 +36,7 @@ from collector.keys import METRICS, POOL, SCHEDULER, SETTINGS, WRITER
 from collector.logs import ServerLog, malformed_request
 from collector.metrics import Metrics
 from dashboard import api as dashboard_api
+from dashboard.access import authorize, check_every_route
 
 RATE_BURST_FACTOR = 4
 POOL_CLOSE_TIMEOUT_S = 5.0
@@ -125,7 +126,7 @@ def make_app(
     `metrics` is the worker's row of the shared metrics (a private one if None);
     `spool_share`: the number of workers, which share PEIL_SPOOL_MAX_MB.
     """
-    app = web.Application(handler_args=handler_args(settings))
+    app = web.Application(handler_args=handler_args(settings), middlewares=[authorize])
     app[SETTINGS] = settings
     app[METRICS] = metrics or Metrics()
 
@@ -201,4 +202,19 @@ def make_app(
     dashboard_api.add_routes(app)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/metrics", health.metrics)
+    check_every_route(app)
+    app.on_response_prepare.append(hardening_headers(settings))
     return app
+
+
+def hardening_headers(settings: Settings):
+    """Headers of every answer: no version to fingerprint, no content sniffing, and
+    under https, HSTS (browsers then never try plain http on this host)."""
+    headers = {"Server": "Peil", "X-Content-Type-Options": "nosniff"}
+    if settings.public_url.startswith("https://"):
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+
+    async def add(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers.update(headers)
+
+    return add
