@@ -14,21 +14,40 @@ from collections.abc import Mapping, Sequence
 
 from collector import __version__
 from collector.cli import (
+    audit,
     config,
     demo,
+    forget,
     goals,
     migrate,
+    privacy_statement,
     purge,
     serve,
     sites,
     status,
+    subject_export,
     tokens,
     users,
 )
 from collector.config import load_settings
 from collector.errors import PeilError
 
-COMMANDS = (serve, migrate, sites, users, tokens, goals, purge, status, demo, config)
+COMMANDS = (
+    serve,
+    migrate,
+    sites,
+    users,
+    tokens,
+    goals,
+    purge,
+    forget,
+    subject_export,
+    privacy_statement,
+    audit,
+    status,
+    demo,
+    config,
+)
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -1,1 +1,2 @@
-"""Background jobs of `peil serve`: partition upkeep, the daily purge (and later rollups)."""
+"""Background jobs of `peil serve`: partition upkeep, rollups, the daily purge
+and the checks of open forget requests."""

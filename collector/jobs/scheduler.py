@@ -18,7 +18,7 @@ from functools import partial
 import asyncpg
 
 from collector.config import Settings
-from collector.jobs import purge, upkeep
+from collector.jobs import forget_requests, purge, upkeep
 from collector.model.periodic import repeat_every
 from collector.rollup import job as rollup
 
@@ -46,6 +46,9 @@ def standard_jobs(settings: Settings | None = None) -> list[Job]:
         Job("partition-upkeep", 3600, upkeep.run),
         Job("rollup", rollup.INTERVAL_S, rollup.run),
     ]
+    if settings is not None:
+        check = partial(forget_requests.run, settings=settings)
+        jobs.append(Job("forget-requests", forget_requests.INTERVAL_S, check))
     if settings is not None and settings.purge_at is not None:
         jobs.append(
             Job(

@@ -95,3 +95,36 @@ DIMENSIONS: tuple[str, ...] = (
     "screen",
     "language",
 )
+
+# audit_log.action: every action the audit trail records, in one list, so
+# `peil audit --action` and the admin API accept exactly these and a typo in
+# the code cannot invent a new one. Per-visitor data read or erased:
+# export, forget, forget-close (the jobs process finished a forget request,
+# see collector/privacy/), subject-export; the trail itself read: audit.
+AUDIT_ACTIONS: tuple[str, ...] = (
+    "purge",
+    "export",
+    "forget",
+    "forget-close",
+    "subject-export",
+    "privacy-statement",
+    "audit",
+    "login",
+    "login-failed",
+    "login-throttled",
+    "logout",
+    "token-create",
+    "token-revoke",
+    "user-add",
+    "user-remove",
+    "user-passwd",
+    "user-role",
+    "grant",
+    "revoke",
+    "site-add",
+    "site-edit",
+    "site-remove",
+    "goal-add",
+    "goal-remove",
+    "settings",
+)

@@ -1,13 +1,30 @@
-"""The audit trail: one `audit_log` row per purge and per read of per-visitor data."""
+"""The audit trail: one `audit_log` row per purge, per read or erasure of
+per-visitor data and per admin action; the action names are
+AUDIT_ACTIONS in collector/model/vocabulary.py."""
 
 from __future__ import annotations
 
 import getpass
 import os
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 import orjson
+
+from collector.db.queries import load
+
+SQL = load(__name__)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
 
 
 def cli_actor() -> str:
@@ -26,3 +43,15 @@ async def record(conn: asyncpg.Connection, actor: str, action: str, detail: dict
         action,
         orjson.dumps(detail).decode(),
     )
+
+
+async def audit_rows(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    since: datetime | None = None,
+    action: str | None = None,
+) -> list[AuditRow]:
+    """The trail from `since` on (everything if None), of one action or all, oldest first."""
+    rows = await conn.fetch(SQL.audit_rows, since, action)
+    return [
+        AuditRow(r["id"], r["at"], r["actor"], r["action"], orjson.loads(r["detail"])) for r in rows
+    ]

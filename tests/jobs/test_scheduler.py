@@ -35,12 +35,13 @@ def test_next_run_counts_in_utc_whatever_the_zone_of_now():
 
 def test_purge_job_follows_peil_purge_at():
     names = [job.name for job in standard_jobs(load_settings({}))]
-    assert names == ["partition-upkeep", "rollup", "purge"]
+    assert names == ["partition-upkeep", "rollup", "forget-requests", "purge"]
     assert [job.name for job in standard_jobs(load_settings({"PEIL_PURGE_AT": "off"}))] == [
         "partition-upkeep",
         "rollup",
+        "forget-requests",
     ]
-    [_, _, purge] = standard_jobs(load_settings({"PEIL_PURGE_AT": "04:15"}))
+    [*_, purge] = standard_jobs(load_settings({"PEIL_PURGE_AT": "04:15"}))
     after = datetime(2031, 5, 20, 12, 0, tzinfo=UTC)
     assert purge.due_after(after) == datetime(2031, 5, 21, 4, 15, tzinfo=UTC)
 

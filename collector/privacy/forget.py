@@ -1,0 +1,101 @@
+"""Forget (GDPR art. 17): delete one consent-mode visitor's raw events.
+
+Every day partition of `events` is worked through separately: first one
+statement finds the partitions that hold the visitor (through the partial
+indexes events_uid / events_sid, which hold only consent-mode rows), then
+each of those loses its matching rows in batches of DELETE_BATCH_ROWS, each
+batch its own short transaction, as the purge does (collector/retention/
+purge.py): a batch holds the locks of the rows it deletes only, for
+milliseconds, so ingest's COPY never waits for a forget, and no statement
+runs long over the big table. Aggregates stay: they hold counts, no
+identifier.
+
+Before the first delete a forget request (requests.py) is recorded, so that
+the events acknowledged before the forget but written to PostgreSQL later (a
+spool backlog) go too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+
+import asyncpg
+
+from collector.db.queries import load
+from collector.db.splice import splice
+from collector.privacy.requests import DELETE_BATCH_ROWS, open_request
+from collector.privacy.subject import Subject, acquired, site_key, subject
+from collector.store import audit
+
+SQL = load(__name__)
+
+Progress = Callable[[str], None]
+
+
+async def forget(
+    conn_or_pool: asyncpg.Connection | asyncpg.Pool,
+    *,
+    uid: str | None = None,
+    sid: str | None = None,
+    site_id: int | None = None,
+    actor: str,
+    progress: Progress | None = None,
+    batch_rows: int = DELETE_BATCH_ROWS,
+) -> int:
+    """Delete every raw event of the visitor with this uid (or sid), on one site
+    or on all; return how many. Writes one audit row (with the count, also when
+    it fails half-way) and leaves a forget request open for the spool backlog.
+    The connection must not be inside a transaction (each batch commits)."""
+    who = subject(uid=uid, sid=sid, site_id=site_id)
+    async with acquired(conn_or_pool) as conn:
+        key = await site_key(conn, site_id)
+        # First: its snapshot precedes every delete, so whatever a delete
+        # cannot see yet is what the request's later checks look at.
+        request = await open_request(conn, who)
+        deleted = 0
+
+        def counted(rows: int) -> None:
+            nonlocal deleted
+            deleted += rows
+
+        try:
+            await delete_everywhere(conn, who, counted, progress or _silent, batch_rows)
+        except BaseException as exc:  # Ctrl-C included: what went is on record
+            detail = who.audit_detail(key, rows=deleted, request=request, error=type(exc).__name__)
+            with suppress(Exception):  # the original error matters more
+                await audit.record(conn, actor, "forget", detail)
+            raise
+        detail = who.audit_detail(key, rows=deleted, request=request)
+        await audit.record(conn, actor, "forget", detail)
+    return deleted
+
+
+async def delete_everywhere(
+    conn: asyncpg.Connection,
+    who: Subject,
+    counted: Callable[[int], None],
+    progress: Progress,
+    batch_rows: int,
+) -> None:
+    """Delete the subject's rows partition by partition; report each batch to `counted`."""
+    query = splice(SQL.partitions, column=who.kind)
+    partitions = [r["partition"] for r in await conn.fetch(query, who.value, who.site_id)]
+    done = 0
+    for number, partition in enumerate(sorted(partitions), 1):
+        delete = splice(SQL.delete_batch, partition=partition, column=who.kind)
+        while True:
+            try:
+                rows = await conn.fetchval(delete, who.value, who.site_id, batch_rows)
+            except asyncpg.UndefinedTableError:
+                break  # dropped by a purge meanwhile: its rows are gone anyway
+            counted(rows)
+            done += rows
+            progress(f"forgetting: {done:,} rows deleted ({number} of {len(partitions)} days)")
+            # Not `< batch_rows`: rows a purge deleted meanwhile make a batch short.
+            if rows == 0:
+                break
+
+
+def _silent(message: str) -> None:
+    pass

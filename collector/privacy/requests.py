@@ -1,0 +1,180 @@
+"""Forget requests: the tombstones that let a forget reach the spool backlog.
+
+A collector answers 202 once events are in its spool on disk; PostgreSQL
+gets them moments later, or, when it was away or the collector crashed,
+minutes to days later (collector/durable/). A forget runs in another process
+than `peil serve` and cannot see those events, so it leaves a request in
+`forget_requests` (migration 0007): the SHA-256 of the uid or sid (never the
+id), the site, the moment and a snapshot. The jobs process of `peil serve`
+calls recheck() every few seconds; for each open request it
+
+1. looks whether this machine's spool (backlog.py) still holds a record not
+   yet in PostgreSQL received before the request (plus RECHECK_MARGIN_S);
+2. deletes the matching rows committed after the request's snapshot, read
+   through events_rollup_xact as the rollup reads its new rows (so a check
+   costs the rows written since the last one, not a scan of the table), and
+   received before the request plus the margin: a visitor who goes on giving
+   consent afterwards is new data, not what was asked to be forgotten;
+3. stores the snapshot taken before those deletes, and closes the request
+   when step 1 found no backlog and the margin has passed: the hash is then
+   erased and an audit row ("forget-close") says how many rows the checks
+   deleted.
+
+The margin covers a clock that differs between PostgreSQL's machine and a
+collector's (the request's time is PostgreSQL's, an event's the
+collector's), and PEIL_DURABILITY=memory, whose events reach the spool file
+a moment after their 202. A request also closes, backlog or not, once the
+instance's retention has passed since it: any event received before it is
+then older than the retention and goes with the next purge.
+
+Only the spool of the machine that runs the jobs is seen: with several
+`peil serve` nodes on one database, each node's backlog is only covered by
+the margin and by its own jobs process, if it runs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+from collector.db.queries import load
+from collector.db.splice import splice
+from collector.privacy.backlog import backlog_before
+from collector.privacy.subject import Subject, audit_ref
+from collector.store import audit
+
+SQL = load(__name__)
+
+RECHECK_MARGIN_S = 60.0
+# One recheck at a time, whoever runs it (several jobs processes on one database).
+RECHECK_LOCK_KEY = 0x7065696C_0007
+# Rows one DELETE removes (here and in forget.py): 100,000 rows of one
+# visitor go in 20 statements of some tens of milliseconds each
+# (benchmarks/forget.py).
+DELETE_BATCH_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    id: int
+    requested_at: datetime
+    kind: str
+    subject_hash: bytes
+    site_id: int | None
+    site_key: str | None
+    checked: str  # pg_snapshot as text
+    rechecked: int
+
+
+@dataclass(frozen=True)
+class Checked:
+    id: int
+    deleted: int  # by this check
+    closed: bool
+
+
+async def open_request(conn: asyncpg.Connection, who: Subject) -> int:
+    """Record a forget request (its snapshot: now); its id."""
+    return await conn.fetchval(SQL.open_request, who.kind, who.digest, who.site_id)
+
+
+async def open_requests(conn: asyncpg.Connection) -> list[OpenRequest]:
+    return [OpenRequest(**dict(r)) for r in await conn.fetch(SQL.open_requests)]
+
+
+async def recheck(
+    conn: asyncpg.Connection,
+    *,
+    spool_dir: Path,
+    retention_days: int,
+    actor: str,
+    margin_s: float = RECHECK_MARGIN_S,
+    batch_rows: int = DELETE_BATCH_ROWS,
+) -> list[Checked]:
+    """Check every open request once (see the module docstring); what each check did.
+
+    Returns [] at once when another recheck holds the lock.
+    """
+    if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RECHECK_LOCK_KEY):
+        return []
+    try:
+        requests = await open_requests(conn)
+        if not requests:
+            return []
+        # Before the spool is read (see backlog_before).
+        committed = {r["generation"]: r["seq"] for r in await conn.fetch(SQL.committed)}
+        limits = Limits(timedelta(seconds=margin_s), timedelta(days=retention_days))
+        return [
+            await check_one(conn, request, spool_dir, committed, limits, actor, batch_rows)
+            for request in requests
+        ]
+    finally:
+        with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            await conn.execute("SELECT pg_advisory_unlock($1)", RECHECK_LOCK_KEY)
+
+
+@dataclass(frozen=True)
+class Limits:
+    margin: timedelta
+    retention: timedelta
+
+
+async def check_one(
+    conn: asyncpg.Connection,
+    request: OpenRequest,
+    spool_dir: Path,
+    committed: dict[str, int],
+    limits: Limits,
+    actor: str,
+    batch_rows: int,
+) -> Checked:
+    now = await conn.fetchval("SELECT now()")
+    until = request.requested_at + limits.margin
+    settled = now >= until and not await asyncio.to_thread(
+        backlog_before, spool_dir, committed, int(until.timestamp() * 1_000_000)
+    )
+    close = settled or now >= request.requested_at + limits.retention
+    # Taken before the deletes: a row they miss is committed after it.
+    snapshot = await conn.fetchval("SELECT pg_current_snapshot()::text")
+    deleted = await delete_new_rows(conn, request, until, batch_rows)
+    total = await conn.fetchval(SQL.record_check, request.id, snapshot, deleted, close)
+    if close and total is not None:
+        await audit.record(
+            conn,
+            actor,
+            "forget-close",
+            {
+                "by": request.kind,
+                "subject": audit_ref(request.subject_hash),
+                "site": request.site_key,
+                "request": request.id,
+                "rows": total,
+                "backlog_written": settled,
+            },
+        )
+    return Checked(request.id, deleted, close)
+
+
+async def delete_new_rows(
+    conn: asyncpg.Connection, request: OpenRequest, until: datetime, batch_rows: int
+) -> int:
+    """Delete the matching rows committed after the request's snapshot and received before until."""
+    args = (request.checked, request.subject_hash, request.site_id, until)
+    found = await conn.fetch(splice(SQL.new_partitions, column=request.kind), *args)
+    deleted = 0
+    for partition in sorted(r["partition"] for r in found):
+        delete = splice(SQL.delete_new_batch, partition=partition, column=request.kind)
+        while True:
+            try:
+                rows = await conn.fetchval(delete, *args, batch_rows)
+            except asyncpg.UndefinedTableError:
+                break  # dropped by a purge meanwhile
+            deleted += rows
+            if rows == 0:
+                break
+    return deleted
