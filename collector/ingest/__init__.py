@@ -22,12 +22,15 @@ to the spool):
 3. **enrich** (`enrich/`): GeoIP from the full address (in memory), browser,
    major version, OS and device class from the User-Agent (ua-parser, LRU
    cached), language from `Accept-Language`, referrer reduced to host + path,
-   the visitor hash (keyed BLAKE2b of daily salt, site, full address and
-   User-Agent, a signed 64-bit integer), and last the address truncated to
+   the page URL's query reduced to the parameters named in `PEIL_KEEP_QUERY`
+   (in their order, repeats kept, names compared decoded: `utm%5Fsource` is
+   `utm_source`), so no other parameter reaches the spool, the visitor
+   hash (keyed BLAKE2b of daily salt, site, full address and User-Agent,
+   a signed 64-bit integer), and last the address truncated to
    `PEIL_IPV4_PREFIX`/`PEIL_IPV6_PREFIX` bits. `DNT: 1` or `Sec-GPC: 1`
    discard `uid`/`sid`. Event times are the server's receive time; client
    `ts` only orders and spaces the events of one batch (at most 10 minutes).
-   What follows from a header or a URL alone (page host/path/query, reduced
+   What follows from a header or a URL alone (page host and path, reduced
    referrer, Origin host, language, browser columns, element descriptors and
    media sources) is computed and encoded once per distinct value and kept in
    bounded per-process memos (`enrich/memo.py`: at most 2,048 values each,
@@ -51,7 +54,7 @@ Why events were dropped is answered in the `X-Peil-Dropped` response header
 
 Limits of stored strings (longer values are cut, NUL characters removed
 from every string, the page URL and the pixel's query included):
-page URL 2,048 characters (path and query 1,000 each), referrer path 200,
+page URL 2,048 characters (path 1,000, kept query parameters 1,000 in all), referrer path 200,
 element descriptor 200, media source 500 (query string removed), custom
 event name 100, error message 300, client ids 64, custom props at most 20
 keys of 50 characters with values of 200. Numbers outside their range (`x`

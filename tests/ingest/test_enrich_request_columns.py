@@ -23,7 +23,7 @@ from tests.support.client import CHROME
 
 SITE = SiteInfo(3, ("example.nl",))
 SALT = b"s" * 32
-SETTINGS = SimpleNamespace(ipv4_prefix=24, ipv6_prefix=48)
+SETTINGS = SimpleNamespace(ipv4_prefix=24, ipv6_prefix=48, keep_query=("id", "utm_source"))
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"

@@ -2,13 +2,15 @@
 
 Only http(s) URLs are kept. Referrers are reduced to host + path: queries and
 fragments often carry search terms, tokens or e-mail addresses, and userinfo can
-carry credentials, so none of them are stored.
+carry credentials, so none of them are stored. A page URL keeps its host, its
+path and, of its query, only the parameters named in PEIL_KEEP_QUERY
+(`kept_query`); its fragment and userinfo are dropped too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from urllib.parse import SplitResult, urlsplit
+from collections.abc import Collection, Iterable
+from urllib.parse import SplitResult, unquote_plus, urlsplit
 
 from collector.ingest.enrich.memo import MEMO_SIZE, memoize_short
 
@@ -104,13 +106,39 @@ def reduce_referrer(ref: str | None, own_domains: Iterable[str]) -> str | None:
 def split_url(url: str | None) -> tuple[str, str, str | None] | None:
     """(host, path, query) of a page URL; None unless it is absolute http(s).
 
-    The host is lowercase without port, the path defaults to "/", path and query are
-    capped at 1000 characters, an empty query is None and the fragment is dropped.
+    The host is lowercase without port, the path defaults to "/" and is capped at
+    1000 characters, the query is all of it as sent (`kept_query` then keeps what
+    may be stored), an empty one is None, and the fragment is dropped.
     """
     split = _split_http(url)
     if split is None:
         return None
     parts, host = split
     path = parts.path[:MAX_URL_PATH] or "/"
-    query = parts.query[:MAX_URL_QUERY] or None
-    return host, path, query
+    return host, path, parts.query or None
+
+
+def kept_query(query: str, keep: Collection[str]) -> str | None:
+    """The parameters of `query` named in `keep` (PEIL_KEEP_QUERY), in their order,
+    repeats included, each as sent; None when none is.
+
+    A name is compared as a reader of the query decodes it (URLSearchParams,
+    parse_qsl: "&" separates, "+" is a space, %XX escapes), so `utm%5Fsource=x`
+    is kept as utm_source and `tok%65n=x` is not kept as anything else. What is
+    kept is at most 1000 characters: parameters that would go beyond are left out
+    whole, never cut (a cut could leave half an escape, or half a value that
+    reads as another).
+    """
+    kept: list[str] = []
+    size = -1
+    for part in query.split("&"):
+        name = part.partition("=")[0]
+        if name not in keep and (
+            ("%" not in name and "+" not in name) or unquote_plus(name) not in keep
+        ):
+            continue
+        size += len(part) + 1
+        if size > MAX_URL_QUERY:
+            break
+        kept.append(part)
+    return "&".join(kept) if kept else None

@@ -1,8 +1,9 @@
 """Enrich: everything a request's events share, as typed columns, in one place.
 
 From the headers and the full client address (memory only): the visitor
-hash, GeoIP, browser columns, language, page, reduced referrer, and last the
-address truncated to the prefix Peil may keep. `DNT: 1` or `Sec-GPC: 1`
+hash, GeoIP, browser columns, language, page (its query reduced to the
+parameters of PEIL_KEEP_QUERY), reduced referrer (no query at all), and last
+the address truncated to the prefix Peil may keep. `DNT: 1` or `Sec-GPC: 1`
 discard the client's `uid`/`sid`. And the events' times: the server's
 receive time, spaced as the client's `ts` of the batch say.
 """
@@ -19,7 +20,7 @@ from collector.ingest.enrich.geoip import GeoIP
 from collector.ingest.enrich.ip_truncation import truncated_address
 from collector.ingest.enrich.language import primary_language
 from collector.ingest.enrich.memo import MEMO_SIZE, REFERRER_PRIVATE_PARTS, memoize_short
-from collector.ingest.enrich.referrer import reduce_referrer, split_url
+from collector.ingest.enrich.referrer import kept_query, reduce_referrer, split_url
 from collector.ingest.enrich.user_agent import parse_user_agent
 from collector.ingest.enrich.visitor_hash import visitor_hash
 from collector.ingest.sites import SiteInfo
@@ -73,6 +74,8 @@ def request_columns(
     agent = parse_user_agent(user_agent)  # cached: validation parsed it for the bot check
     geo = geoip.lookup(address)
     host, path, query = split_url(batch.url) or (None, None, None)
+    if query is not None:  # only PEIL_KEEP_QUERY's parameters, before anything is stored
+        query = kept_query(query, settings.keep_query)
     private = headers.get("DNT") == "1" or headers.get("Sec-GPC") == "1"
     return RequestColumns(
         site_id=site.id,
