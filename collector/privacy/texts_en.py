@@ -12,9 +12,11 @@ def listing(names: tuple[str, ...]) -> str:
 
 
 def period(days: int, months: int) -> Text:
+    day_word = "day" if days == 1 else "days"
     if months < 1:
-        return t("{days} days", days=days)
-    return t("{months} months ({days} days)", months=months, days=days)
+        return t("{days} " + day_word, days=days)
+    month_word = "month" if months == 1 else "months"
+    return t("{months} " + month_word + " ({days} " + day_word + ")", months=months, days=days)
 
 
 def page_item(f: Facts) -> Text:
@@ -80,8 +82,8 @@ def collected(f: Facts) -> list[Text]:
             " clip (videoLoad), playing (play), pausing (pause), jumping (seek), rewinding"
             " (rewind) and reaching the end (ended), clicks with their place on the page,"
             " elements the pointer rests on for a moment (hovers), elements that come into view"
-            " or leave it (eleOn/eleOff), errors, how far you scroll and how long the page was"
-            " visible;"
+            " or leave it (eleOn/eleOff), errors, how far you scroll, how long the page was"
+            " visible and events the site itself reports (custom events);"
         ),
         t(
             "a visitor hash: a hash of your IP address and browser details with a secret key"

@@ -13,9 +13,11 @@ def listing(names: tuple[str, ...]) -> str:
 
 
 def period(days: int, months: int) -> Text:
+    day_word = "dag" if days == 1 else "dagen"
     if months < 1:
-        return t("{days} dagen", days=days)
-    return t("{months} maanden ({days} dagen)", months=months, days=days)
+        return t("{days} " + day_word, days=days)
+    month_word = "maand" if months == 1 else "maanden"
+    return t("{months} " + month_word + " ({days} " + day_word + ")", months=months, days=days)
 
 
 def page_item(f: Facts) -> Text:
@@ -82,8 +84,9 @@ def collected(f: Facts) -> list[Text]:
             " geluidsfragment (videoLoad), afspelen (play), pauzeren (pause), verspringen (seek),"
             " terugspoelen (rewind) en het einde (ended), klikken met de plek op de pagina,"
             " elementen waarop je de muis even laat rusten (hovers), elementen die in beeld"
-            " komen of verdwijnen (eleOn/eleOff), foutmeldingen (errors), hoe ver je scrolt en"
-            " hoe lang de pagina zichtbaar was;"
+            " komen of verdwijnen (eleOn/eleOff), foutmeldingen (errors), hoe ver je scrolt,"
+            " hoe lang de pagina zichtbaar was en gebeurtenissen die de website zelf meldt"
+            " (custom events);"
         ),
         t(
             "een bezoekerskenmerk: een hash van je IP-adres en browsergegevens met een geheime"

@@ -28,9 +28,7 @@ async def sites(db):
     return await add_site(db, "A"), await add_site(db, "B")
 
 
-async def test_forget_deletes_exactly_the_visitors_rows_in_every_partition(
-    db, sites, database_url
-):
+async def test_forget_deletes_exactly_the_visitors_rows_in_every_partition(db, sites, database_url):
     a, b = sites
     await add_events(db, a["id"], 257, uid=TARGET, days_back=3)
     await add_events(db, b["id"], 31, uid=TARGET, days_back=1)
@@ -166,7 +164,6 @@ async def test_a_request_closes_when_no_spool_holds_older_events(db, sites, tmp_
 
 
 async def test_a_request_closes_after_the_retention_whatever_the_spool(db, sites, tmp_path):
-    a, _ = sites
     await forget(db, uid=TARGET, actor="test")
     await db.execute("UPDATE forget_requests SET requested_at = now() - interval '31 days'")
     [check] = await recheck(db, spool_dir=tmp_path, retention_days=30, actor="serve")
