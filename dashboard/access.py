@@ -40,7 +40,6 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 SESSION_TOKEN = web.RequestKey("session_token", str)
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf"
-LOGIN_COOKIE = "peil_login"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BEARER = "bearer "
 
@@ -62,7 +61,7 @@ OPEN = Access("open", "anyone")
 LOGIN = Access("login", "anyone", login_csrf=True)
 METRICS = Access("metrics", "metrics", checks_host=False)
 PAGE = Access("page", "session", anonymous_to_login=True)
-SESSION = Access("session", "session", anonymous_to_login=True)
+SESSION = Access("session", "session")
 READER = Access("reader", "reader")
 ADMIN = Access("admin", "admin")
 
@@ -129,8 +128,18 @@ def check_every_route(app: web.Application) -> None:
 
 
 def session_cookie(settings: Settings) -> str:
-    """The session cookie's name: `__Host-` bound to this exact origin under https."""
-    return "__Host-peil_session" if settings.public_url.startswith("https://") else "peil_session"
+    """The session cookie's name: `__Host-` bound to this exact origin under https (no
+    subdomain can set or overwrite it)."""
+    return _cookie_name("peil_session", settings)
+
+
+def login_cookie(settings: Settings) -> str:
+    """The login form's cookie, which its CSRF token is bound to."""
+    return _cookie_name("peil_login", settings)
+
+
+def _cookie_name(name: str, settings: Settings) -> str:
+    return f"__Host-{name}" if settings.public_url.startswith("https://") else name
 
 
 def host_allowed(request: web.Request, settings: Settings) -> bool:
@@ -187,7 +196,7 @@ async def check_csrf(request: web.Request, access: Access) -> None:
     secret = request.app[SETTINGS].secret_key()
     sent = await sent_csrf(request)
     if access.login_csrf:
-        cookie = request.cookies.get(LOGIN_COOKIE, "")
+        cookie = request.cookies.get(login_cookie(request.app[SETTINGS]), "")
         ok = bool(cookie) and csrf_matches(secret, "login", cookie, sent)
     else:
         ok = SESSION_TOKEN in request and csrf_matches(
@@ -219,8 +228,8 @@ async def judge(request: web.Request, access: Access) -> None:
 
 def refuse_beyond_reach(principal: Principal, access: Access, method: str) -> None:
     if access.who == "metrics":
-        if not (principal.via_token and principal.is_admin):
-            raise Denied(403, "Metrics are for the allowed networks and admins' tokens.")
+        if not principal.is_admin:
+            raise Denied(403, "Metrics are for the allowed networks and admins.")
         return
     if principal.via_token and (access.who in ("session", "admin") or method not in SAFE_METHODS):
         raise Denied(403, "API tokens are read-only; this needs a dashboard session.")

@@ -32,7 +32,7 @@ from collector.ingest.enrich.client_address import client_address
 from collector.ingest.enrich.ip_truncation import truncate_ip
 from collector.keys import POOL, SETTINGS
 from collector.store.audit import record
-from dashboard.access import LOGIN_COOKIE, SESSION_TOKEN, session_cookie
+from dashboard.access import SESSION_TOKEN, login_cookie, session_cookie
 
 LOGIN_CSP = (
     "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none';"
@@ -64,7 +64,7 @@ def login_page(
 ) -> web.Response:
     """The login form, with a CSRF token tied to the browser's login cookie."""
     settings = request.app[SETTINGS]
-    cookie = request.cookies.get(LOGIN_COOKIE) or new_secret_token()
+    cookie = request.cookies.get(login_cookie(settings)) or new_secret_token()
     body = _PAGE.format(
         message=f"<p role=alert>{html.escape(message)}</p>" if message else "",
         csrf=csrf_token(settings.secret_key(), "login", cookie),
@@ -80,7 +80,7 @@ def login_page(
             "Referrer-Policy": "same-origin",
         },
     )
-    set_cookie(response, settings, LOGIN_COOKIE, cookie, max_age=None)
+    set_cookie(response, settings, login_cookie(settings), cookie, max_age=None)
     return response
 
 
@@ -167,6 +167,7 @@ async def log_in(request: web.Request) -> web.Response:
         await audit_login(conn, "login", email, address)
     response = see_other("/")
     settings = request.app[SETTINGS]
+    response.del_cookie(login_cookie(settings), path="/")
     set_cookie(
         response,
         settings,
@@ -174,7 +175,6 @@ async def log_in(request: web.Request) -> web.Response:
         token,
         max_age=int(SESSION_LIFETIME.total_seconds()),
     )
-    response.del_cookie(LOGIN_COOKIE, path="/")
     return response
 
 

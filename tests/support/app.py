@@ -3,7 +3,7 @@ refuses connections (an outage without stopping the shared server)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -23,9 +23,16 @@ class RunningApp:
 
 
 @asynccontextmanager
-async def running_app(settings: Settings, database_url: str) -> AsyncIterator[RunningApp]:
-    """Peil's app served by a real aiohttp server on a free loopback port."""
-    runner = web.AppRunner(make_app(settings, database_url), access_log_class=AccessLogger)
+async def running_app(
+    settings: Settings,
+    database_url: str,
+    prepare: Callable[[web.Application], None] = lambda app: None,
+) -> AsyncIterator[RunningApp]:
+    """Peil's app served by a real aiohttp server on a free loopback port; `prepare`
+    may change the app before it starts."""
+    app = make_app(settings, database_url)
+    prepare(app)
+    runner = web.AppRunner(app, access_log_class=AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
