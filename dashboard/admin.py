@@ -119,6 +119,9 @@ def field(body: dict[str, Any], name: str, kind: type, *, required: bool = False
     return value
 
 
+_KIND_NAMES = {str: "text", int: "a whole number", list: "a list"}
+
+
 def actor(request: web.Request) -> str:
     return request[PRINCIPAL].email
 
