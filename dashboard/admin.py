@@ -113,7 +113,7 @@ def field(body: dict[str, Any], name: str, kind: type, *, required: bool = False
             raise PeilError(f"Field {name!r} is required.")
         return None
     if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-        raise PeilError(f"Field {name!r} must be a {kind.__name__}.")
+        raise PeilError(f"Field {name!r} must be {_KIND_NAMES[kind]}.")
     if kind is list and not all(isinstance(item, str) for item in value):
         raise PeilError(f"Field {name!r} must be a list of text.")
     return value
