@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from collector.errors import PeilError
 
@@ -217,15 +217,22 @@ def _show(value: Any, settings: Settings) -> str:
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password (user info or query parameter) replaced by ***."""
-    parts = urlsplit(url)
+    """The URL with any password (user info or query parameter) replaced by ***.
+    Never raises: a URL that cannot be parsed is shown as its scheme only."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": its password may be anywhere
+        return f"{url.partition(':')[0][:16]}://(a URL that cannot be parsed)"
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
         if ":" in userinfo:
             netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    # The key as libpq and asyncpg read it: pass%77ord is password too.
     query = "&".join(
-        f"{pair.split('=', 1)[0]}=***" if "password" in pair.split("=", 1)[0].lower() else pair
+        f"{pair.split('=', 1)[0]}=***"
+        if "password" in unquote_plus(pair.split("=", 1)[0]).lower()
+        else pair
         for pair in parts.query.split("&")
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query if parts.query else "", ""))
