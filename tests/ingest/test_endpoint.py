@@ -59,7 +59,8 @@ async def test_every_wire_field_lands_in_its_column(server, site, db):
             "line": 12,
         },
     ]
-    status, headers, text = await post(server, body(site, events, uid="u-1", sid="s-1"))
+    url = "https://www.example.nl/tour?id=7&utm_source=news"
+    status, headers, text = await post(server, body(site, events, url=url, uid="u-1", sid="s-1"))
     assert (status, text) == (202, "")
     assert headers["Access-Control-Allow-Origin"] == ORIGIN
     stored = {r["client_id"]: r for r in await rows(db, ids)}
@@ -67,7 +68,12 @@ async def test_every_wire_field_lands_in_its_column(server, site, db):
 
     page = stored[ids[0]]
     assert page["type"] == EVENT_TYPES["pageview"] and page["site_id"] == site["id"]
-    assert (page["host"], page["path"], page["query"]) == ("www.example.nl", "/tour", "id=7")
+    # the query keeps only PEIL_KEEP_QUERY's parameters (tests/ingest/test_query.py)
+    assert (page["host"], page["path"], page["query"]) == (
+        "www.example.nl",
+        "/tour",
+        "utm_source=news",
+    )
     assert page["referrer"] == "google.com/search"
     assert (page["screen_w"], page["screen_h"], page["player_version"]) == (1920, 1080, "2.3.1")
     assert (page["uid"], page["sid"]) == ("u-1", "s-1")

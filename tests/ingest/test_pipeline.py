@@ -53,7 +53,10 @@ class Salts:
 
 def ingest(rate_per_second: float = 0) -> Ingest:
     settings = SimpleNamespace(
-        trusted_proxies=(ip_network("127.0.0.0/8"),), ipv4_prefix=24, ipv6_prefix=48
+        trusted_proxies=(ip_network("127.0.0.0/8"),),
+        ipv4_prefix=24,
+        ipv6_prefix=48,
+        keep_query=("id",),
     )
     return Ingest(
         settings=settings,  # type: ignore[arg-type]
