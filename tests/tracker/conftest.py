@@ -24,7 +24,9 @@ SITES_PER_MODULE = 40
 
 @pytest.fixture(scope="module")
 def settings(env):
-    return load_settings({**env, "PEIL_RATE_LIMIT": "0"})
+    # The fixture pages tell page views apart by their query (spa.html?page=one,
+    # consent.html?again): those parameters are kept, any other one is dropped.
+    return load_settings({**env, "PEIL_RATE_LIMIT": "0", "PEIL_KEEP_QUERY": "page,again"})
 
 
 @pytest.fixture(scope="module")

@@ -353,6 +353,61 @@ async def test_consent_mode(browse: Browser, stored: Stored, pages: PageServer) 
     assert len(await stored.settle()) == count
 
 
+async def test_withdrawn_consent_stops_identifiers_at_once(browse: Browser, stored: Stored) -> None:
+    tab = await browse.open("consent.html")
+    page, context = tab.page, tab.context
+    await page.click("#accept")
+    await stored.wait_for(lambda r: bool(of(r, "click")))
+    ((cookie,),) = [await context.cookies()]
+    first_uid = cookie["value"].split(".")[0]
+
+    # queued but not sent yet when consent is withdrawn: never sent, with or without ids
+    await page.evaluate("peil.track('queued')")
+    await page.click("#reject")
+    assert await context.cookies() == []
+    # and nothing after the "no" is held for later either
+    await page.click("#buy")
+    await page.evaluate("peil.track('refused'); peil.flush()")
+    await page.wait_for_timeout(300)
+    assert await context.cookies() == []
+
+    # consent given again: a new uid, never the withdrawn one
+    await page.click("#accept")
+    await page.evaluate("peil.track('again'); peil.flush()")
+    rows = await stored.wait_for(lambda r: "again" in names(r))
+    (cookie,) = await context.cookies()
+    again_uid = cookie["value"].split(".")[0]
+    assert again_uid != first_uid
+    assert names(rows) == ["again"]  # not "queued", not "refused"
+    # (the second click on "accept" came while refused, before the consent it gave)
+    assert [r["el"] for r in of(rows, "click")] == ["button#accept"]
+    assert {r["uid"] for r in of(rows, "pageview", "click")} == {first_uid}
+    assert {r["uid"] for r in rows if r["name"] == "again"} == {again_uid}
+    await tab.close()
+    assert names(await stored.settle()) == ["again"]
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        "Object.defineProperty(navigator, 'doNotTrack', {get: () => '1'})",
+        "Object.defineProperty(navigator, 'globalPrivacyControl', {get: () => true})",
+    ],
+    ids=["dnt", "gpc"],
+)
+async def test_consent_under_dnt_or_gpc_sets_no_cookie_and_sends_nothing(
+    browse: Browser, stored: Stored, init: str
+) -> None:
+    tab = await browse.open("consent.html", init=init)
+    await tab.page.click("#accept")
+    await tab.page.click("#buy")
+    await tab.page.evaluate("peil.track('x'); peil.flush()")
+    assert await tab.context.cookies() == []
+    await tab.close()
+    assert tab.api_posts == []
+    assert await stored.settle() == []
+
+
 @pytest.mark.parametrize(
     "init",
     [
@@ -426,26 +481,79 @@ async def test_optout_page_framed_on_the_site(
     assert tab.console_errors == [] and tab.page_errors == []
 
 
-async def test_optout_page_on_its_own(browse: Browser, pages: PageServer) -> None:
-    # on a page without peil.js, the framed opt-out page says it cannot store a choice
-    untracked = await browse.open("optout-frame-untracked.html", wait=False)
-    dnt = "Object.defineProperty(navigator, 'doNotTrack', {get: () => '1'})"
-    tab = await browse.open("", init=dnt, url=f"{pages.collector}/optout", wait=False)
-    page = tab.page
-    collector_host = pages.collector.removeprefix("http://")
-    # opened directly, it keeps the flag on its own origin and says which site that is
-    await expect(page.locator("#status")).to_contain_text(f"visits to {collector_host} are")
-    await expect(page.locator("#dnt")).to_be_visible()
-    await page.click("#out")
-    await expect(page.locator("#status")).to_contain_text("opted out")
-    assert await page.evaluate("localStorage.getItem('peil_optout')") == "1"
-    await page.click("#in")
-    assert await page.evaluate("localStorage.getItem('peil_optout')") is None
-    # the stylesheet loaded under style-src 'self'
-    font = await page.evaluate("getComputedStyle(document.body).fontFamily")
-    assert "system-ui" in font
-    assert tab.console_errors == [] and tab.page_errors == []
+async def test_optout_page_framed_under_gpc_says_nothing_is_measured(
+    browse: Browser, pages: PageServer
+) -> None:
+    gpc = "Object.defineProperty(navigator, 'globalPrivacyControl', {get: () => true})"
+    tab = await browse.open("optout-frame.html", init=gpc)
+    frame = tab.page.frame_locator("#optout")
+    site_host = pages.base.removeprefix("http://")
+    await expect(frame.locator("#status")).to_contain_text(
+        f"visits to {site_host} are not measured"
+    )
+    await expect(frame.locator("#dnt")).to_contain_text("whatever you choose here")
+    # the choice is still stored, for when the browser's signal is turned off
+    await frame.locator("#out").click()
+    await expect(frame.locator("#status")).to_contain_text("opted out")
+    assert await tab.page.evaluate("localStorage.getItem('peil_optout')") == "1"
 
+
+async def test_optout_page_as_a_plain_link(browse: Browser, pages: PageServer) -> None:
+    site_host = pages.base.removeprefix("http://")
+    collector_host = pages.collector.removeprefix("http://")
+    # followed from a link on the site (another origin): it cannot know or change the site's
+    # choice, says so, and offers what works: the way back, and the browser's own signal
+    tab = await browse.open("optout-link.html")
+    page = tab.page
+    await page.click("#optout-link")
+    await page.wait_for_url(f"{pages.collector}/optout")
+    status = page.locator("#status")
+    await expect(status).to_contain_text(
+        f"cannot see or change whether {site_host} measures your visits"
+    )
+    await expect(page.locator("#out")).to_be_hidden()
+    await expect(page.locator("#in")).to_be_hidden()
+    await expect(page.locator("#elsewhere")).to_contain_text("Global Privacy Control")
+    back = page.locator("#back-link")
+    await expect(back).to_have_text(f"Back to {site_host}")
+    assert (await back.get_attribute("href")).startswith(pages.base + "/")
+    assert await page.evaluate("localStorage.length") == 0  # it stored nothing of its own
+    assert tab.console_errors == [] and tab.page_errors == []
+    await back.click()  # to the site's origin (all a cross-origin referrer tells)
+    await page.wait_for_url(f"{pages.base}/**")
+    assert await page.evaluate("localStorage.getItem('peil_optout')") is None  # nothing changed
+
+    # opened directly (typed, bookmarked) under DNT: nothing to go back to; DNT is named
+    dnt = "Object.defineProperty(navigator, 'doNotTrack', {get: () => '1'})"
+    direct = await browse.open("", init=dnt, url=f"{pages.collector}/optout", wait=False)
+    await expect(direct.page.locator("#status")).to_contain_text(
+        "cannot see or change whether a website measures your visits"
+    )
+    await expect(direct.page.locator("#dnt")).to_be_visible()
+    await expect(direct.page.locator("#back")).to_be_hidden()
+    await expect(direct.page.locator("#out")).to_be_hidden()
+    # the stylesheet loaded under style-src 'self'
+    font = await direct.page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "system-ui" in font
+    assert direct.console_errors == [] and direct.page_errors == []
+
+    # reached from a page of its own origin (the collector served under the site's origin,
+    # a reverse-proxied path), its storage is the site's: it shows the flag and toggles it
+    same = await browse.open("", url=f"{pages.collector}/healthz", wait=False)
+    await same.page.goto(f"{pages.collector}/optout", referer=f"{pages.collector}/privacy")
+    await expect(same.page.locator("#status")).to_contain_text(
+        f"visits to {collector_host} are measured"
+    )
+    await same.page.click("#out")
+    await expect(same.page.locator("#status")).to_contain_text("opted out")
+    assert await same.page.evaluate("localStorage.getItem('peil_optout')") == "1"
+    await same.page.click("#in")
+    await expect(same.page.locator("#status")).to_contain_text("are measured")
+    assert await same.page.evaluate("localStorage.getItem('peil_optout')") is None
+
+
+async def test_optout_page_framed_without_the_tracker(browse: Browser) -> None:
+    untracked = await browse.open("optout-frame-untracked.html", wait=False)
     frame = untracked.page.frame_locator("#optout")
     await expect(frame.locator("#status")).to_contain_text("not found", timeout=6000)
     await expect(frame.locator("#out")).to_be_hidden()

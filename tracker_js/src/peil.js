@@ -17,7 +17,8 @@
  *   peil.pageview()           record a pageview of the current URL now (history API and
  *                             hash navigation are tracked automatically)
  *   peil.consent(true|false)  consent mode only: grant (sets the cookie, sends what was held
- *                             in memory) or withdraw (deletes the cookie, drops held events)
+ *                             in memory) or withdraw (deletes the cookie, drops held events,
+ *                             and holds none until consent is given again)
  *   peil.optOut()/optIn()     remember on this browser (localStorage peil_optout) not to track;
  *                             the collector's /optout page, framed on the site, asks for the
  *                             same over postMessage (see message() below)
@@ -80,8 +81,10 @@ const OPTOUT = 'peil_optout'
 // Storage (and cookie) access throws in some private modes and sandboxed frames.
 const storage = safe((f) => f(localStorage))
 let optedOut = storage((s) => s.getItem(OPTOUT)) == '1'
+// Consent mode after peil.consent(false), until consent(true): not even held.
+let refused = 0
 // Dropped: nothing is queued or sent.
-const off = () => DNT || optedOut
+const off = () => DNT || optedOut || refused
 
 // Consent mode: the peil_id cookie is "uid.uidCreatedMs.sid.lastSeenMs". Its max-age
 // counts down from the uid's creation (first consent), so visits never extend it.
@@ -387,7 +390,7 @@ const mutations = (list) =>
 // ---------------------------------------------------------------- public API
 const consent = (yes) => {
   if (!CONSENT) return // cookieless mode has nothing to consent to
-  consented = !!yes
+  refused = !(consented = !!yes)
   if (yes) off() || ids(), flush() // ids() sets the cookie; never under DNT/GPC/opt-out
   else forget()
 }
