@@ -8,14 +8,28 @@ They are read, hashed and gzipped once, when the app is built: a request only pi
 Opt-out design. `peil.optOut()` stores `peil_optout=1` in the site's localStorage, and the
 tracker reads it there. The /optout page lives on the collector's origin and cannot write
 the site's storage, and a collector-side cookie would be a third-party cookie that browsers
-block (and a second place to look). So the page is meant to be *framed* on the site's
-privacy page: it asks the site's peil.js over `postMessage` ("peil:?", "peil:out",
-"peil:in"), and the tracker, which answers only messages from its own collector's origin,
-sets or clears that same first-party flag and replies with the state. Opened on its own,
-the page sets the flag on its own origin, which is the site's only when the collector is
-served under the site's origin (a reverse-proxied path); its status line names the site the
-choice applies to either way. The page may be framed by any site (`frame-ancestors *`):
-the worst a foreign framer can do is change the flag of its own origin.
+block (and a second place to look). So:
+
+- Framed on the site's privacy page (`<iframe src="https://stats.example.nl/optout">`), it
+  asks the site's peil.js over `postMessage` ("peil:?", "peil:out", "peil:in"); the
+  tracker, which answers only messages from its own collector's origin, sets or clears
+  that same first-party flag and replies with the state, which the page shows with the
+  site's host and a button to change it. No cookie, no storage of the collector's own.
+- Opened as a plain link, it cannot know the state of the site the visitor came from, and
+  says so rather than show a state it does not have: it offers the way back to that site
+  (whose privacy page frames it) and the signal that works on every site, Global Privacy
+  Control or Do Not Track (the tracker then sends nothing; already on: it says so). Only
+  when it is reached from a page of its own origin (the collector served under the site's
+  origin, a reverse-proxied path) is its localStorage the site's: then it shows and
+  toggles the flag itself.
+
+Who may frame it: any page (`frame-ancestors *`). The page holds no secret (it shows the
+framing page's own state, which that page can read anyway) and changes nothing without
+the visitor's click; the click changes only the flag of the framing page's own origin,
+through that origin's own tracker. A foreign site that frames it and tricks a visitor into
+a click gains nothing it could not do on its own pages. Listing the registered sites'
+domains instead would publish every site this collector serves in a response header to
+anyone, and break a site whose new subdomain is not registered yet.
 """
 
 from __future__ import annotations
