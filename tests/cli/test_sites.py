@@ -59,7 +59,7 @@ def test_list_shows_key_name_domains_retention_and_event_count(cli, db_rows):
         "EVENTS",
     ]
     line = next(line for line in lines if line.startswith(key))
-    assert line.split() == [key, "Listed", "listed.nl", "183d", "UTC", "3"]
+    assert line.split() == [key, "Listed", "listed.nl", "183d", "UTC", "none", "3"]
 
 
 @pytest.mark.parametrize(
