@@ -21,7 +21,7 @@ from collector.accounts.principal import Principal
 from collector.keys import POOL, SETTINGS
 from collector.rollup.days import day_bounds, local_day
 from collector.store.audit import record
-from dashboard import admin, export, login, page, params
+from dashboard import admin, export, login, page, params, privacy_requests
 from dashboard.access import PRINCIPAL, readable_site
 from dashboard.params import BadRequest
 from dashboard.stats.breakdown import breakdown
@@ -157,3 +157,4 @@ def add_routes(app: web.Application) -> None:
     login.add_routes(app)
     page.add_routes(app)
     admin.add_routes(app)
+    privacy_requests.add_routes(app)

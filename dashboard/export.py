@@ -74,23 +74,36 @@ def csv_cell(name: str, value: Any) -> str:
 
 
 class Encoder:
-    """Rows -> bytes of one format."""
+    """Rows -> bytes of one format: csv, ndjson, or json (one array of objects, for the
+    subject export: one document a person can open)."""
 
     def __init__(self, fmt: str, names: Sequence[str]) -> None:
         self.fmt = fmt
         self.names = names
+        self._empty = True  # json: no element written yet
 
     def header(self) -> bytes:
-        return self.csv_rows([self.names]) if self.fmt == "csv" else b""
+        if self.fmt == "csv":
+            return self.csv_rows([self.names])
+        return b"[" if self.fmt == "json" else b""
 
     def rows(self, records: Iterable[asyncpg.Record]) -> bytes:
         names = self.names
+        if self.fmt == "csv":
+            return self.csv_rows([csv_cell(n, r[i]) for i, n in enumerate(names)] for r in records)
+        objects = [orjson.dumps({n: plain(n, r[i]) for i, n in enumerate(names)}) for r in records]
         if self.fmt == "ndjson":
-            return b"".join(
-                orjson.dumps({n: plain(n, r[i]) for i, n in enumerate(names)}) + b"\n"
-                for r in records
-            )
-        return self.csv_rows([csv_cell(n, r[i]) for i, n in enumerate(names)] for r in records)
+            return b"".join(o + b"\n" for o in objects)
+        if not objects:
+            return b""
+        lead = b"\n" if self._empty else b",\n"
+        self._empty = False
+        return lead + b",\n".join(objects)
+
+    def footer(self) -> bytes:
+        if self.fmt != "json":
+            return b""
+        return b"]\n" if self._empty else b"\n]\n"
 
     @staticmethod
     def csv_rows(rows: Iterable[Sequence[str]]) -> bytes:

@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("dashboard.stats", "dashboard.params", "dashboard.access", "dashboard.export"),
     ("dashboard.login", "dashboard.page"),
     ("dashboard.admin",),
+    ("dashboard.privacy_requests",),
     ("dashboard.api",),
     ("collector.health",),
     ("collector.app",),

@@ -206,6 +206,22 @@ ROUTES = [
         admin_change(200),
     ),
     (
+        "POST",
+        "/api/admin/privacy/forget",
+        "/api/admin/privacy/forget",
+        {"uid": "nobody-of-the-matrix"},
+        admin_change(200),
+    ),
+    ("GET", "/api/admin/privacy/export", "/api/admin/privacy/export?uid=x1", None, ADMIN_READ),
+    (
+        "GET",
+        "/api/admin/privacy/statement",
+        "/api/admin/privacy/statement?site={Granted}",
+        None,
+        ADMIN_READ,
+    ),
+    ("GET", "/api/admin/audit", "/api/admin/audit", None, ADMIN_READ),
+    (
         "DELETE",
         "/api/admin/users/{email}",
         "/api/admin/users/disposable@matrix.nl",
