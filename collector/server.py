@@ -35,6 +35,7 @@ from collector.app import AccessLogger, make_app
 from collector.config import Settings
 from collector.db.connect import create_pool
 from collector.errors import PeilError
+from collector.jobs.leader import lead_jobs
 from collector.jobs.scheduler import Scheduler, standard_jobs
 from collector.logs import configure_logging
 from collector.metrics import Metrics, create_shared_file
@@ -147,12 +148,10 @@ async def run_jobs(settings: Settings, database_url: str) -> None:
     except PeilError as exc:
         log.error("scheduled jobs not started: %s", exc)
         return
-    scheduler = Scheduler(pool, standard_jobs(settings))
-    scheduler.start()
     try:
-        await stop.wait()
+        # Only the node holding the jobs lock runs them (collector/jobs/leader.py).
+        await lead_jobs(database_url, lambda: Scheduler(pool, standard_jobs(settings)), stop)
     finally:
-        await scheduler.stop()
         await pool.close()
 
 

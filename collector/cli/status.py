@@ -13,6 +13,7 @@ from collector.cli.common import add_command, with_database
 from collector.config import Settings
 from collector.db.partitions import list_partitions
 from collector.db.queries import load
+from collector.jobs.leader import APPLICATION_PREFIX, jobs_holder
 
 SQL = load(__name__)
 
@@ -32,6 +33,7 @@ async def database_facts(conn: asyncpg.Connection) -> dict[str, object]:
         "events": await conn.fetchval(SQL["database_facts.events"]),
         "partitions": days,
         "last_purge": last_purge,
+        "jobs_holder": await jobs_holder(conn),
     }
 
 
@@ -51,8 +53,8 @@ def directory_size(path: Path) -> int:
 
 
 def status(args: argparse.Namespace, settings: Settings) -> int:
-    """Show the database, its day partitions, the running collector's queue, the spool size
-    and the last purge."""
+    """Show the database, its day partitions, the running collector's queue, the spool size,
+    which node runs the scheduled jobs and the last purge."""
     facts = with_database(settings, database_facts)
     days = facts["partitions"]
     health = collector_health(settings)
@@ -66,6 +68,7 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
         ("partitions", f"{len(days)}, oldest {days[0]}, newest {days[-1]}" if days else "none"),
         ("collector", _describe_collector(settings, health)),
         ("spool", f"{directory_size(settings.spool_dir):,} bytes in {settings.spool_dir}"),
+        ("jobs", _describe_jobs(facts["jobs_holder"])),
         (
             "last purge",
             facts["last_purge"].isoformat(timespec="seconds") if facts["last_purge"] else "never",
@@ -75,6 +78,13 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     for label, value in lines:
         print(f"{label.ljust(width)}  {value}")
     return 0
+
+
+def _describe_jobs(holder: str | None) -> str:
+    """Which node runs the scheduled jobs (the holder of the jobs lock)."""
+    if holder is None:
+        return "no node runs the scheduled jobs now"
+    return f"run by {holder.removeprefix(APPLICATION_PREFIX).strip() or 'an unnamed node'}"
 
 
 def _describe_collector(settings: Settings, health: dict | None) -> str:
