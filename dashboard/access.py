@@ -21,6 +21,8 @@ it may not read answers 404 like a site that does not exist (`readable_site`).
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -32,11 +34,15 @@ from collector.accounts.principal import Principal
 from collector.accounts.sessions import csrf_matches, principal_for_session
 from collector.accounts.tokens import principal_for_token
 from collector.config import Settings
-from collector.ingest.enrich.client_address import client_address
+from collector.ingest.enrich.client_address import client_address, parse_address
 from collector.keys import POOL, SETTINGS
 from collector.store.sites import Site, site_by_key
 
 PRINCIPAL = web.RequestKey("principal", Principal)
+# What Peil's own secrets look like: 256 random bits, base64url. Anything else in a
+# cookie or Authorization header is not one (and never reaches a hash or a query).
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+API_TOKEN = re.compile(r"peil_[A-Za-z0-9_-]{43}")
 SESSION_TOKEN = web.RequestKey("session_token", str)
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf"
@@ -80,6 +86,7 @@ RULES: tuple[tuple[frozenset[str], str, Access], ...] = (
     (frozenset({"POST"}), "/logout", SESSION),
     (SAFE_METHODS, "/dashboard.js", OPEN),
     (SAFE_METHODS, "/dashboard.css", OPEN),
+    (SAFE_METHODS, "/ui/*", OPEN),
     (SAFE_METHODS, "/favicon.ico", OPEN),
     (SAFE_METHODS, "/", PAGE),
     (SAFE_METHODS, "/api/session", SESSION),
@@ -142,31 +149,39 @@ def _cookie_name(name: str, settings: Settings) -> str:
     return f"__Host-{name}" if settings.public_url.startswith("https://") else name
 
 
+def host_name(authority: str) -> str:
+    """The host of a Host header or an Origin's netloc, lower case, without port
+    or trailing dot; "" for anything that is no host."""
+    match = _AUTHORITY.fullmatch(authority.strip().lower())
+    return match[1].rstrip(".") if match else ""
+
+
+_AUTHORITY = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::[0-9]{1,5})?")
+
+
 def host_allowed(request: web.Request, settings: Settings) -> bool:
-    host = request.headers.get("Host", "").strip().lower()
-    if host.startswith("["):
-        host = host[: host.find("]") + 1]
-    else:
-        host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    return host in settings.allowed_hosts
+    return host_name(request.headers.get("Host", "")) in settings.allowed_hosts
 
 
 async def authenticate(request: web.Request, conn: asyncpg.Connection) -> Principal | None:
     """The caller, by the token if one is shown (a cookie then counts for nothing),
     else by the session cookie; None when neither is there. Denied(401) when what is
     shown is not valid."""
-    header = request.headers.get("Authorization")
-    if header is not None:
-        token = header[len(_BEARER) :].strip() if header.lower().startswith(_BEARER) else ""
-        if not token:
-            raise Denied(401, "The Authorization header must be 'Bearer TOKEN'.")
-        principal = await principal_for_token(conn, token)
+    header = request.headers.get("Authorization", "")
+    # Only the Bearer scheme is Peil's: a proxy's Basic credentials pass through.
+    if header[: len(_BEARER)].lower() == _BEARER:
+        token = header[len(_BEARER) :].strip()
+        principal = None
+        if API_TOKEN.fullmatch(token):
+            principal = await principal_for_token(conn, token)
         if principal is None:
             raise Denied(401, "The API token is not valid: unknown, expired or revoked.")
         return principal
     cookie = request.cookies.get(session_cookie(request.app[SETTINGS]))
     if cookie:
-        principal = await principal_for_session(conn, cookie)
+        principal = None
+        if SECRET_TOKEN.fullmatch(cookie):
+            principal = await principal_for_session(conn, cookie)
         if principal is None:
             raise Denied(401, "The session has ended; log in again.")
         request[SESSION_TOKEN] = cookie
@@ -175,19 +190,44 @@ async def authenticate(request: web.Request, conn: asyncpg.Connection) -> Princi
 
 
 def metrics_peer_allowed(request: web.Request, settings: Settings) -> bool:
-    address = client_address(
-        request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxies
-    )
+    """Whether the client is in PEIL_METRICS_ALLOW. A request that says it was
+    forwarded, by a peer Peil does not trust, is never "from loopback": that is
+    a reverse proxy not listed in PEIL_TRUSTED_PROXIES passing a stranger on."""
+    forwarded = request.headers.get("X-Forwarded-For")
+    peer = parse_address(request.remote)
+    if (forwarded or "Forwarded" in request.headers) and not (
+        peer is not None and any(peer in net for net in settings.trusted_proxies)
+    ):
+        warn_untrusted_proxy()
+        return False
+    address = client_address(request.remote, forwarded, settings.trusted_proxies)
     return address is not None and any(address in net for net in settings.metrics_allow)
 
 
+_warned: set[str] = set()
+log = logging.getLogger(__name__)
+
+
+def warn_untrusted_proxy() -> None:
+    """Once per process: forwarded requests from a peer not in PEIL_TRUSTED_PROXIES."""
+    if "proxy" not in _warned:
+        _warned.add("proxy")
+        log.warning(
+            "requests carry X-Forwarded-For from a peer not in PEIL_TRUSTED_PROXIES:"
+            " every client then looks like that proxy (one login throttle, /metrics"
+            " as if local is refused); list the proxy in PEIL_TRUSTED_PROXIES"
+        )
+
+
 async def sent_csrf(request: web.Request) -> str | None:
+    """The CSRF token of the header, else of a urlencoded form (the only form Peil's
+    pages post); None when neither is there or the form cannot be read."""
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.content_type in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    ):
-        value = (await request.post()).get(CSRF_FIELD)
+    if sent is None and request.content_type == "application/x-www-form-urlencoded":
+        try:
+            value = (await request.post()).get(CSRF_FIELD)
+        except (UnicodeDecodeError, LookupError, ValueError):  # bytes or charset not text
+            return None
         sent = value if isinstance(value, str) else None
     return sent
 
@@ -197,7 +237,7 @@ async def check_csrf(request: web.Request, access: Access) -> None:
     sent = await sent_csrf(request)
     if access.login_csrf:
         cookie = request.cookies.get(login_cookie(request.app[SETTINGS]), "")
-        ok = bool(cookie) and csrf_matches(secret, "login", cookie, sent)
+        ok = bool(SECRET_TOKEN.fullmatch(cookie)) and csrf_matches(secret, "login", cookie, sent)
     else:
         ok = SESSION_TOKEN in request and csrf_matches(
             secret, "session", request[SESSION_TOKEN], sent
@@ -214,16 +254,44 @@ async def judge(request: web.Request, access: Access) -> None:
     if access.who == "metrics" and metrics_peer_allowed(request, settings):
         return
     if access.who != "anyone":
-        async with request.app[POOL].acquire() as conn:
-            principal = await authenticate(request, conn)
+        try:
+            async with request.app[POOL].acquire() as conn:
+                principal = await authenticate(request, conn)
+        except Denied:
+            if SESSION_TOKEN in request or not to_login_page(request, access):
+                raise
+            principal = None  # an ended session: the page sends the browser to log in
         if principal is None:
-            if access.anonymous_to_login and request.method in SAFE_METHODS:
-                raise web.HTTPSeeOther("/login")
+            if to_login_page(request, access):
+                redirect = web.HTTPSeeOther("/login")
+                redirect.del_cookie(**cookie_attributes(settings, session_cookie(settings)))
+                raise redirect
             raise Denied(401, "Log in, or send 'Authorization: Bearer TOKEN' (peil tokens create).")
         refuse_beyond_reach(principal, access, request.method)
         request[PRINCIPAL] = principal
     if request.method not in SAFE_METHODS and (access.who != "anyone" or access.login_csrf):
         await check_csrf(request, access)
+
+
+def to_login_page(request: web.Request, access: Access) -> bool:
+    """A browser asking for the page without a live session: send it to log in."""
+    return (
+        access.anonymous_to_login
+        and request.method in SAFE_METHODS
+        and "Authorization" not in request.headers
+    )
+
+
+def cookie_attributes(settings: Settings, name: str) -> dict[str, object]:
+    """A cookie's name and attributes, as set and as deleted (a browser ignores a
+    deletion of a Secure cookie that does not say Secure)."""
+    return {
+        "name": name,
+        "path": "/",
+        "httponly": True,
+        "samesite": "Strict",
+        "secure": settings.public_url.startswith("https://"),
+    }
 
 
 def refuse_beyond_reach(principal: Principal, access: Access, method: str) -> None:

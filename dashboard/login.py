@@ -45,9 +45,11 @@ BUSY_RETRY_S = 2
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Peil: log in</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <meta name="csrf-token" content="{csrf}">
 <link rel="stylesheet" href="/dashboard.css"></head>
-<body class="login"><main><h1>Peil</h1>{message}
+<body class="login"><main><h1>Peil</h1>
+<p class="muted">Log in to the dashboard.</p>{message}
 <form method="post" action="/login">
 <input type="hidden" name="csrf" value="{csrf}">
 <p><label>Email <input name="email" type="email" autocomplete="username" required

@@ -115,6 +115,7 @@ ROUTES = [
     ("GET", "/login", "/login", None, PUBLIC),
     ("GET", "/dashboard.js", "/dashboard.js", None, PUBLIC),
     ("GET", "/dashboard.css", "/dashboard.css", None, PUBLIC),
+    ("GET", "/ui/{name}", "/ui/lib-format.js", None, PUBLIC),
     ("GET", "/favicon.ico", "/favicon.ico", None, (204,) * 7),
     ("GET", "/", "/", None, PAGE),
     ("GET", "/api/session", "/api/session", None, SESSION_ONLY),

@@ -9,8 +9,10 @@ peil.js and /api/events are), `{{DEAD}}` an origin on which nothing accepts conn
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -226,3 +228,60 @@ class Browser:
     async def close(self) -> None:
         for context in self.contexts:
             await context.close()
+
+
+# ---- the dashboard in a browser ---------------------------------------------------
+
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# Screenshots of the dashboard's views (not committed): look at them.
+SHOTS = Path(os.environ.get("PEIL_SCREENSHOTS") or Path(tempfile.gettempdir()) / "peil-shots")
+
+
+@dataclass
+class DashboardTab:
+    """A logged-in dashboard page and the script errors it had."""
+
+    page: Any
+    context: Any
+    errors: list[str] = field(default_factory=list)
+
+    async def show(self, base_url: str, query: str, expect: str) -> None:
+        """Open `/?query` and wait until the page shows `expect` ("view site from to")."""
+        await self.page.goto(f"{base_url}/{query}")
+        await self.shown(expect)
+
+    async def shown(self, expect: str, timeout: float = 15000) -> None:
+        # The page's CSP forbids eval: wait on an attribute, not a JS predicate.
+        await self.page.wait_for_selector(f'body[data-loaded="{expect}"]', timeout=timeout)
+
+    async def overflow(self) -> tuple[int, int]:
+        """(document scroll width, window inner width): the page scrolls sideways if >."""
+        return tuple(
+            await self.page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+        )
+
+    async def screenshot(self, name: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{name}.png"
+        await self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+async def dashboard_tab(
+    browser: Any, base_url: str, email: str, password: str, viewport: dict | None = None
+) -> DashboardTab:
+    """A new context logged in through the real login form."""
+    context = await browser.new_context(viewport=viewport or DESKTOP, locale="en-GB")
+    page = await context.new_page()
+    tab = DashboardTab(page, context)
+    page.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))
+    page.on("pageerror", lambda e: tab.errors.append(str(e)))
+    await page.goto(f"{base_url}/login")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base_url}/**")
+    return tab

@@ -1,0 +1,47 @@
+// Media: per video or audio element, loads, plays, watch time, completion,
+// seeks, rewinds, errors; and the audience curve of the one chosen (the URL's
+// `media`, the source; else the most played).
+
+import { audienceCurve } from "./lib-chart.js";
+import { card, h, table } from "./lib-dom.js";
+import { duration, number, percent } from "./lib-format.js";
+import { query } from "./lib-state.js";
+
+const name = (m) => m.src || m.el || "(unnamed media)";
+
+export async function render(ctx) {
+  const { media } = await ctx.api("/api/stats/media", ctx.q);
+  const chosen = ctx.state.params.get("media");
+  const shown = media.find((m) => name(m) === chosen) || media[0];
+  const link = (m) => {
+    const a = h("a", { href: query(ctx.state, { params: { media: name(m) } }) }, name(m));
+    if (m === shown) a.setAttribute("aria-current", "true");
+    a.addEventListener("click", (event) => {
+      event.preventDefault();
+      ctx.go({ params: { media: name(m) } });
+    });
+    return m.el && m.src ? [a, h("small", { class: "sub" }, m.el)] : a;
+  };
+  const nodes = [card("Videos and audio", { class: "wide" }, table({
+    caption: "Videos and audio",
+    columns: [
+      { label: "Source" }, { label: "Loads", num: true }, { label: "Plays", num: true },
+      { label: "Play rate", num: true }, { label: "Watch time", num: true },
+      { label: "Per play", num: true }, { label: "Completion", num: true },
+      { label: "Seeks", num: true }, { label: "Rewinds", num: true }, { label: "Errors", num: true },
+    ],
+    rows: media.map((m) => [link(m), number(m.loads), number(m.plays), percent(m.play_rate),
+      duration(m.watch_time_s), duration(m.avg_watch_s), percent(m.completion_rate),
+      number(m.seeks), number(m.rewinds), number(m.errors)]),
+    empty: "No media was loaded in this period.",
+  }), media.length ? h("p", { class: "note" }, "Choose a source to see its audience curve below.") : null)];
+  if (shown) {
+    const title = `Audience of ${name(shown)}`;
+    const known = shown.retention.some((v) => v != null && v > 0);
+    nodes.push(card(title, { class: "wide", dataset: { media: name(shown) } },
+      h("p", { class: "note" }, "Percent of plays still watching at each point of the media (0 % is the start, 100 % the end)."),
+      known ? audienceCurve(shown.retention, title)
+        : h("p", null, "No curve: the plays of this media had no known duration (a live stream, for example).")));
+  }
+  return nodes;
+}

@@ -1,0 +1,299 @@
+"""Every view of the dashboard in a real Chromium, on a known dataset: the numbers
+shown are the API's (asked for the same site and days), tracked strings that look
+like markup stay text under the strict CSP, the whole state survives a reload and
+the back button, and at phone width no view scrolls sideways. Screenshots of every
+view at 1440x900 and 390x844 go to tests.support.browser.SHOTS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from collector.accounts.principal import ADMIN
+from tests.support.accounts import add_account
+from tests.support.browser import DESKTOP, PHONE, chromium, dashboard_tab, page_server
+from tests.support.dashboard_data import add_events, add_site, fold
+
+EMAIL, PASSWORD = "views@example.nl", "views password 1"
+HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
+HOSTILE_PATH = "/" + HOSTILE
+HOSTILE_REF = 'evil.example/"><script>document.title="pwned"</script>'
+HOSTILE_EL = "button<img src=x onerror=\"document.title='pwned'\">"
+VIDEO = {"el": "video#intro", "src": "https://cdn.example.nl/intro.mp4", "dur": 100.0}
+PEOPLE = [
+    {"country": "NL", "region": "NL-NH", "city": "Amsterdam", "browser": "Firefox", "os": "Linux",
+     "device": 1, "screen_w": 1920, "screen_h": 1080, "lang": "nl"},
+    {"country": "DE", "region": "DE-BE", "city": "Berlin", "browser": "Chrome", "os": "Android",
+     "device": 2, "screen_w": 390, "screen_h": 844, "lang": "de"},
+    {"country": "BE", "region": "BE-VAN", "city": "Antwerpen", "browser": "Safari", "os": "iOS",
+     "device": 3, "screen_w": 820, "screen_h": 1180, "lang": "en"},
+]  # fmt: skip
+VIEWS = ["overview", "pages", "sources", "locations", "devices", "media", "interactions",
+         "realtime", "settings"]  # fmt: skip
+
+
+def visit(ts: datetime, visitor: int, *pages: str, ref: str | None = None) -> list[dict]:
+    who = PEOPLE[visitor % len(PEOPLE)]
+    out = []
+    for i, path in enumerate(pages):
+        out.append(
+            {"ts": ts + timedelta(minutes=i), "visitor": visitor, "t": "pageview", "path": path,
+             "host": "localhost", "referrer": ref if i == 0 else None, **who}
+        )  # fmt: skip
+    return out
+
+
+def watch(ts: datetime, visitor: int, until: float, ended: bool = False) -> list[dict]:
+    who = PEOPLE[visitor % len(PEOPLE)]
+    base = {"visitor": visitor, "path": "/tour", **VIDEO, **who}
+    events = [
+        {**base, "ts": ts, "t": "videoLoad", "pos": 0.0},
+        {**base, "ts": ts + timedelta(seconds=1), "t": "play", "pos": 0.0},
+        {**base, "ts": ts + timedelta(seconds=20), "t": "seek", "pos": 30.0, "from_pos": 0.0,
+         "to_pos": 10.0},
+        {**base, "ts": ts + timedelta(seconds=60), "t": "ended" if ended else "pause",
+         "pos": until, "from_pos": 30.0},
+    ]  # fmt: skip
+    return events
+
+
+def click(ts: datetime, visitor: int, path: str, el: str, x: float, y: int) -> dict:
+    return {"ts": ts, "visitor": visitor, "t": "click", "path": path, "el": el, "x": x, "y": y,
+            **PEOPLE[visitor % len(PEOPLE)]}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+async def site(database_url):
+    """A site on `localhost` with a few days of pages, media and clicks, hostile strings
+    among them, and events of the last minutes for realtime."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await add_account(conn, EMAIL, PASSWORD, role=ADMIN)
+        site = await add_site(conn, "Views test")
+        await conn.execute("UPDATE sites SET domains = '{localhost}' WHERE id = $1", site["id"])
+        now = datetime.now(UTC).replace(microsecond=0)
+        d1, d2 = now - timedelta(days=3), now - timedelta(days=2)
+        events = [
+            *visit(d1, 1, "/", "/tour", HOSTILE_PATH, ref="www.google.com/"),
+            *visit(d1 + timedelta(hours=1), 2, "/", ref=HOSTILE_REF),
+            *visit(d2, 3, "/tour", "/plain.html", ref="duckduckgo.com/"),
+            *visit(d2 + timedelta(hours=2), 4, "/plain.html"),
+            *watch(d1 + timedelta(minutes=2), 1, 100.0, ended=True),
+            *watch(d2 + timedelta(minutes=1), 3, 45.0),
+            click(d1 + timedelta(minutes=5), 1, "/plain.html", "button#buy", 0.5, 120),
+            click(d2 + timedelta(minutes=5), 3, "/plain.html", "button#buy", 0.51, 121),
+            click(d2 + timedelta(minutes=6), 4, "/plain.html", HOSTILE_EL, 0.2, 400),
+            *visit(now - timedelta(minutes=2), 5, "/", HOSTILE_PATH),
+        ]
+        await add_events(conn, site, *events)
+        await fold(conn, site)
+        return site
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="module")
+async def browser():
+    async with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+async def desktop(browser, server, site):
+    tab = await dashboard_tab(browser, server.url, EMAIL, PASSWORD, DESKTOP)
+    yield tab
+    await tab.context.close()
+
+
+@pytest.fixture(scope="module")
+async def phone(browser, server, site):
+    tab = await dashboard_tab(browser, server.url, EMAIL, PASSWORD, PHONE)
+    yield tab
+    await tab.context.close()
+
+
+def days(n: int) -> tuple[str, str]:
+    today = datetime.now(UTC).date()  # the site's time zone is UTC
+    return (today - timedelta(days=n - 1)).isoformat(), today.isoformat()
+
+
+async def texts(page, selector: str) -> list[str]:
+    return [t.strip() for t in await page.locator(selector).all_text_contents()]
+
+
+async def no_markup_ran(tab) -> None:
+    page = tab.page
+    assert await page.title() != "pwned"
+    assert await page.locator("main img, main script").count() == 0
+    # The heatmap's frame is sandboxed without scripts: Chromium says so, as intended.
+    sandboxed = "because the document's frame is sandboxed"
+    assert [e for e in tab.errors if sandboxed not in e] == []
+
+
+async def test_overview_shows_the_api_numbers(server, site, get, desktop):
+    first, last = days(30)
+    await desktop.show(server.url, f"?site={site['key']}", f"overview {site['key']} {first} {last}")
+    _, o = await get("/api/stats/overview", site=site["key"], **{"from": first, "to": last})
+    page = desktop.page
+    tiles = dict(zip(await texts(page, ".tile dt"), await texts(page, ".tile dd:not(.hint)"),
+                     strict=True))  # fmt: skip
+    assert tiles["Pageviews"] == f"{o['pageviews']:,}"
+    assert tiles["Visitors"] == f"{o['visitors']:,}"
+    assert tiles["Visits"] == f"{o['visits']:,}"
+    assert tiles["Bounce rate"] == f"{o['bounce_rate'] * 100:.1f} %"
+    assert o["pageviews"] > 0
+    # The chart: uPlot's canvas, and its numbers in the table beneath.
+    assert await page.locator(".chart .uplot canvas").count() >= 1
+    chart_rows = page.locator(".chart-figure details tbody tr")
+    assert await chart_rows.count() == len(o["series"])
+    shown = sum(int(t) for t in await texts(page, ".chart-figure details tbody td:nth-child(2)"))
+    assert shown == o["pageviews"]
+    # Event types under human names.
+    names = await texts(page, "section:has(h2:text('Events by type')) tbody th")
+    assert "Video loaded" in names and "videoLoad" not in names
+    await no_markup_ran(desktop)
+
+
+async def test_today_shows_its_totals_and_the_week_with_today_marked(server, site, get, desktop):
+    first, last = days(1)
+    await desktop.show(
+        server.url, f"?site={site['key']}&range=today", f"overview {site['key']} {first} {last}"
+    )
+    _, o = await get("/api/stats/overview", site=site["key"], **{"from": first, "to": last})
+    page = desktop.page
+    assert await page.text_content(".tile[data-tile=Pageviews] dd") == str(o["pageviews"])
+    assert await page.locator(".chart-figure details tbody tr").count() == 7
+    assert "shaded day" in await page.text_content("main")
+
+
+async def test_pages_sources_locations_devices_show_the_breakdowns(server, site, get, desktop):
+    first, last = days(30)
+    span = {"from": first, "to": last}
+    checks = {
+        "pages": [("page", 50)],
+        "sources": [("referrer", 50)],
+        "locations": [("country", 50), ("region", 25), ("city", 25)],
+        "devices": [("browser", 10), ("os", 10), ("device", 10), ("screen", 10), ("language", 10)],
+    }
+    for view, dims in checks.items():
+        await desktop.show(
+            server.url, f"?view={view}&site={site['key']}", f"{view} {site['key']} {first} {last}"
+        )
+        for by, limit in dims:
+            _, answer = await get(
+                "/api/stats/breakdown", site=site["key"], by=by, limit=limit, **span
+            )
+            card = desktop.page.locator(f".breakdown[data-by={by}]")
+            cells = f".breakdown[data-by={by}] tbody td:nth-child(2)"
+            visitors = [int(t) for t in await texts(desktop.page, cells)]
+            assert visitors == [r["visitors"] for r in answer["rows"]], by
+            keys = await card.locator("tbody th").all_text_contents()
+            assert len(keys) == len(answer["rows"])
+            # No card title repeated as its first column header.
+            assert (
+                await card.locator("h2").text_content()
+                != await card.locator("thead th").first.text_content()
+            )
+            if by == "page":
+                assert HOSTILE_PATH in keys
+            if by == "referrer":
+                assert HOSTILE_REF in keys
+            if by == "country":
+                assert "Netherlands" in keys and "NL" not in keys
+        await no_markup_ran(desktop)
+
+
+async def test_media_shows_each_video_and_its_audience_curve(server, site, get, desktop):
+    first, last = days(30)
+    await desktop.show(
+        server.url, f"?view=media&site={site['key']}", f"media {site['key']} {first} {last}"
+    )
+    _, answer = await get("/api/stats/media", site=site["key"], **{"from": first, "to": last})
+    (m,) = answer["media"]
+    row = desktop.page.locator("section:has(h2:text('Videos and audio')) tbody tr")
+    cells = await row.locator("th, td").all_text_contents()
+    assert cells[0].startswith(VIDEO["src"])
+    assert cells[1:4] == [str(m["loads"]), str(m["plays"]), f"{m['play_rate'] * 100:.1f} %"]
+    assert cells[6] == f"{m['completion_rate'] * 100:.1f} %"
+    assert cells[7:] == [str(m["seeks"]), str(m["rewinds"]), str(m["errors"])]
+    curve = await texts(desktop.page, f"[data-media='{VIDEO['src']}'] details tbody td")
+    assert [float(t.removesuffix(" %")) for t in curve] == [round(v, 1) for v in m["retention"]]
+    assert await desktop.page.locator(f"[data-media='{VIDEO['src']}'] .uplot").count() == 1
+
+
+async def test_interactions_draw_the_heatmap_over_the_page_in_a_frame(server, site, get, desktop):
+    first, last = days(30)
+    async with page_server(server.url) as pages:
+        query = f"?view=interactions&site={site['key']}&page=/plain.html&origin={pages.base}"
+        await desktop.show(server.url, query, f"interactions {site['key']} {first} {last}")
+        frame = desktop.page.locator(".board iframe")
+        assert await frame.get_attribute("src") == f"{pages.base}/plain.html"
+        assert await frame.get_attribute("sandbox") == ""  # its scripts (peil.js) do not run
+        await desktop.page.wait_for_selector(".stage[data-frame=page]")
+        body = desktop.page.frame_locator(".board iframe").locator("body")
+        assert (await body.text_content()).strip() != ""
+        _, answer = await get(
+            "/api/stats/clicks", site=site["key"], url="/plain.html", **{"from": first, "to": last}
+        )
+        elements = await texts(desktop.page, "section:has(h2:text('Most clicked')) tbody th")
+        assert elements == [e["el"] for e in answer["elements"]]
+        assert HOSTILE_EL in elements
+        await desktop.screenshot("interactions-desktop")
+    await no_markup_ran(desktop)
+
+
+async def test_realtime_shows_the_last_minutes_and_refreshes(server, site, get, desktop):
+    first, last = days(30)
+    await desktop.show(
+        server.url, f"?view=realtime&site={site['key']}", f"realtime {site['key']} {first} {last}"
+    )
+    _, r = await get("/api/stats/realtime", site=site["key"])
+    page = desktop.page
+    assert await page.text_content(".tile[data-tile='Visitors now'] dd") == str(r["visitors_5m"])
+    assert await texts(page, ".realtime tbody th") == [p["page"] for p in r["top_pages"]]
+    await page.wait_for_selector("[data-refreshes='1']", timeout=9000)
+    await no_markup_ran(desktop)
+
+
+async def test_the_state_survives_reload_and_back(server, site, desktop):
+    page = desktop.page
+    first, last = days(7)
+    await desktop.show(
+        server.url, f"?site={site['key']}&range=7d", f"overview {site['key']} {first} {last}"
+    )
+    await page.click("nav#views a[data-view=pages]")
+    await desktop.shown(f"pages {site['key']} {first} {last}")
+    assert "view=pages" in page.url and "range=7d" in page.url
+    await page.select_option("#range", "custom")
+    await page.fill("#from", "2024-02-03")
+    await page.fill("#to", "2024-02-10")
+    await page.click("#custom button[type=submit]")
+    await desktop.shown(f"pages {site['key']} 2024-02-03 2024-02-10")
+    await page.reload()
+    await desktop.shown(f"pages {site['key']} 2024-02-03 2024-02-10")
+    assert await page.input_value("#range") == "custom"
+    assert await page.input_value("#from") == "2024-02-03"
+    await page.go_back()
+    await desktop.shown(f"pages {site['key']} {first} {last}")
+    await page.go_back()
+    await desktop.shown(f"overview {site['key']} {first} {last}")
+    assert await page.input_value("#range") == "7d"
+    # The last site used is the default when the URL names none.
+    await page.goto(f"{server.url}/")
+    await desktop.shown(f"overview {site['key']} {days(30)[0]} {days(30)[1]}")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_every_view_fits_the_width_and_is_photographed(server, site, desktop, phone, size):
+    tab = desktop if size == "desktop" else phone
+    first, last = days(30)
+    for view in VIEWS:
+        await tab.show(
+            server.url, f"?view={view}&site={site['key']}", f"{view} {site['key']} {first} {last}"
+        )
+        scroll_width, inner_width = await tab.overflow()
+        assert scroll_width <= inner_width, (view, scroll_width, inner_width)
+        await tab.screenshot(f"{view}-{size}")
+    await no_markup_ran(tab)
