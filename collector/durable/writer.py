@@ -8,10 +8,12 @@ Where a batch comes from, in this order:
    read back from the first record not yet written, until caught up.
 
 Each batch is one transaction: COPY of its rows (binary, rows encoded by
-copy_format.py) plus the update of spool_progress to its last seq. So a
-crash at any point leaves PostgreSQL either with the whole batch and its
-seq, or with neither, and a replay starts exactly after the last committed
-record. After the commit, spool segments that are fully written are deleted.
+copy_format.py), the claim of their client ids (exactly_once.py: rows whose
+id another node or an earlier replay stored already are deleted again) and
+the update of spool_progress to its last seq. So a crash at any point leaves
+PostgreSQL either with the whole batch, its ids and its seq, or with none of
+them, and a replay starts exactly after the last committed record. After the
+commit, spool segments that are fully written are deleted.
 
 A batch that fails is handled by cause:
 - a day without partition: the partition is created and the batch retried;
@@ -45,6 +47,7 @@ from collector.durable.copy_format import (
     split_rows,
 )
 from collector.durable.dedup import RecentIds
+from collector.durable.exactly_once import claim_ids, keep_rotating
 from collector.durable.queue import EventQueue
 from collector.durable.spool import Orphan, Spool, SpoolRecord
 from collector.metrics import Metrics
@@ -122,6 +125,7 @@ class Writer:
         self._oldest_unwritten_us = 0
         self._outage_logged_at = 0.0
         self._task: asyncio.Task | None = None
+        self._rotator: asyncio.Task | None = None
         self._stopping = False
         # Held while a batch is out and not yet written, so flush() cannot
         # return while the writer task still has one in flight.
@@ -129,10 +133,15 @@ class Writer:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="writer")
+        self._rotator = asyncio.create_task(keep_rotating(self.pool), name="recent ids")
 
     async def stop(self, timeout_s: float = 10.0) -> None:
         """Write what is pending within `timeout_s`; the rest stays in the spool for next time."""
         self._stopping = True
+        if self._rotator is not None:
+            self._rotator.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rotator
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, timeout_s)
@@ -318,8 +327,9 @@ class Writer:
             try:
                 async with conn.transaction():
                     await copy_rows(conn, blobs)
+                    repeated = await claim_ids(conn)
                     await record_progress(conn, batch.generation, last_seq)
-                self.metrics.add("rows_written", batch.rows)
+                self._count_written(batch.rows, repeated)
                 return
             except asyncpg.CheckViolationError as exc:
                 if attempt or "no partition" not in str(exc):
@@ -329,24 +339,35 @@ class Writer:
                 log.warning("batch refused (%s); isolating the bad rows", type(exc).__name__)
                 break
         async with conn.transaction():
-            await self._isolate(conn, [row for blob in blobs for row in split_rows(blob)])
+            written = await self._isolate(conn, [row for blob in blobs for row in split_rows(blob)])
+            repeated = await claim_ids(conn)
             await record_progress(conn, batch.generation, last_seq)
+        self._count_written(written, repeated)
 
-    async def _isolate(self, conn: asyncpg.Connection, rows: list[bytes]) -> None:
-        """Write what PostgreSQL accepts, bisecting; drop only rows refused alone."""
+    def _count_written(self, rows: int, repeated: int) -> None:
+        self.metrics.add("rows_written", rows - repeated)
+        if repeated:
+            # A client's retry on another node, or a replay of what a retry stored.
+            self.metrics.add("dropped:duplicate", repeated)
+            log.info("%d events were stored already (a retry on another node); not again", repeated)
+
+    async def _isolate(self, conn: asyncpg.Connection, rows: list[bytes]) -> int:
+        """Write what PostgreSQL accepts, bisecting; drop only rows refused alone.
+        Returns the rows written."""
         self.metrics.add("write_errors")
         if len(rows) == 1:
             self.metrics.add("dropped:write_failed")
             log.warning("dropped one event PostgreSQL refused")
-            return
-        middle = len(rows) // 2
+            return 0
+        middle, written = len(rows) // 2, 0
         for half in (rows[:middle], rows[middle:]):
             try:
                 async with conn.transaction():  # a savepoint: a failure undoes this half only
                     await copy_rows(conn, half)
-                self.metrics.add("rows_written", len(half))
+                written += len(half)
             except _ROW_REFUSED:
-                await self._isolate(conn, half)
+                written += await self._isolate(conn, half)
+        return written
 
     async def _add_partitions(self, conn: asyncpg.Connection, blobs: list[bytes]) -> None:
         # Only the days present: a range from the oldest to the newest could
