@@ -267,6 +267,16 @@ class Settings:
             ),
         )
     )
+    read_database_url: str | None = field(
+        metadata=_declare(
+            "PEIL_READ_DATABASE_URL",
+            None,
+            "hot standby of PEIL_DATABASE_URL for dashboard and stats API reads (the primary"
+            " serves them while it is unreachable); unset: reads go where writes go",
+            _parse_database_url,
+            lambda url, s: mask_url(url) if url else "unset: reads go to the primary",
+        )
+    )
     data_dir: Path = field(
         metadata=_declare(
             "PEIL_DATA_DIR",
