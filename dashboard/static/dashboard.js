@@ -66,11 +66,17 @@ function syncHeader(state, site, days) {
     $("from").value = days.from;
     $("to").value = days.to;
   }
-  $("days").textContent = days && VIEWS[state.view].ranged !== false ? dayRange(days.from, days.to) : "";
+  const ranged = VIEWS[state.view].ranged !== false;
+  $("days").textContent = days && ranged ? dayRange(days.from, days.to) : "";
+  // Realtime has no period; settings use it for the audit trail.
+  $("range").closest("label").hidden = state.view === "realtime";
   for (const link of $("views").querySelectorAll("a")) {
     const view = link.dataset.view;
     link.href = query(state, { view, params: forView(state, view) });
-    if (view === state.view) link.setAttribute("aria-current", "page");
+    if (view === state.view) {
+      link.setAttribute("aria-current", "page");
+      link.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
     else link.removeAttribute("aria-current");
   }
 }

@@ -82,7 +82,7 @@ export function daySeries(days, { label, mark } = {}) {
       axis((u, ticks) => ticks.map((t) => compact.format(t)), 48),
     ],
     series: [
-      { value: (u, ts) => (ts == null ? "–" : day(new Date(ts * 1000).toISOString().slice(0, 10))) },
+      { label: "Day", value: (u, ts) => (ts == null ? "–" : day(new Date(ts * 1000).toISOString().slice(0, 10))) },
       { label: "Pageviews", stroke: css("--accent"), width: 2, fill: css("--accent-fill"),
         points: { show: few, size: 6 }, value: (u, v) => number(v) },
       { label: "Visitors", stroke: css("--accent2"), width: 2,

@@ -64,6 +64,7 @@ export function keyLabel(by, key) {
   switch (by) {
     case "country": return countryName(key);
     case "language": return languageName(key);
+    case "region": return key.includes("-") ? `${key} (${countryName(key.split("-")[0])})` : String(key);
     case "device": return DEVICES[key] || String(key);
     default: return String(key);
   }

@@ -52,7 +52,7 @@ function snippetBox(snippet) {
   return h("div", { class: "snippet" }, h("pre", null, code), copyButton(code, "Copy snippet"));
 }
 
-function siteItem(ctx, site) {
+function siteItem(ctx, site, openKey) {
   const line = statusLine();
   const edit = submitForm({ "aria-label": `Edit ${site.name}` }, [...siteFields(site),
     h("p", { class: "actions" }, h("button", { type: "submit" }, "Save changes"))], async (form) => {
@@ -75,8 +75,7 @@ function siteItem(ctx, site) {
       else ctx.refresh();
     }
   });
-  const open = flash?.key === site.key;
-  return h("details", { class: "site-item", open, dataset: { key: site.key } },
+  return h("details", { class: "site-item", open: openKey === site.key, dataset: { key: site.key } },
     h("summary", null, h("strong", null, site.name), " ", h("span", { class: "muted" }, site.domains.join(", ")),
       " ", h("span", { class: "tag" }, site.consent === "required" ? "consent" : "cookieless")),
     h("dl", { class: "facts" },
@@ -114,7 +113,7 @@ export async function render(ctx) {
       h("p", null, "The site is added. Put this line in the <head> of every page; the first pageview shows on the dashboard within seconds."),
       snippetBox(created.snippet)) : null,
     card(`Sites (${sites.length})`, { class: "wide" }, line, sites.length
-      ? h("div", { class: "site-list" }, sites.map((s) => siteItem(ctx, s)))
+      ? h("div", { class: "site-list" }, sites.map((s) => siteItem(ctx, s, shown?.key)))
       : h("p", null, "No sites yet: add the first one below.")),
     card("Add a site", { class: "wide" }, add, addLine),
   ].filter(Boolean);

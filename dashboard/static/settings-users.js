@@ -16,7 +16,7 @@ function roleSelect(value) {
 
 const userPath = (email) => `/api/admin/users/${encodeURIComponent(email)}`;
 
-function userItem(ctx, user, sites) {
+function userItem(ctx, user, sites, openEmail) {
   const line = statusLine();
   const done = async (text) => {
     flash = { email: user.email, text };
@@ -51,7 +51,7 @@ function userItem(ctx, user, sites) {
       ctx.refresh();
     }
   });
-  return h("details", { class: "user-item", open: flash?.email === user.email, dataset: { email: user.email } },
+  return h("details", { class: "user-item", open: openEmail === user.email, dataset: { email: user.email } },
     h("summary", null, h("strong", null, user.email), " ", h("span", { class: "tag" }, user.role),
       " ", h("span", { class: "muted" }, `${user.tokens} token(s), since ${when(user.created_at)}`)),
     roleForm, passwordForm, grants, line, h("p", { class: "actions" }, remove));
@@ -87,7 +87,7 @@ export async function render(ctx) {
   });
   return [
     card(`Users (${users.length})`, { class: "wide" }, line,
-      h("div", { class: "user-list" }, users.map((u) => userItem(ctx, u, sites)))),
+      h("div", { class: "user-list" }, users.map((u) => userItem(ctx, u, sites, shown?.email)))),
     card("Add a user", { class: "wide" }, add, addLine),
     card("Who reads what", { class: "wide" }, table({
       caption: "Users, roles and sites",

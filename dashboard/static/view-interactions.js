@@ -34,7 +34,7 @@ function heat(canvas, points, width, height) {
   canvas.height = height;
   const ctx = canvas.getContext("2d");
   const max = Math.max(1, ...points.map((p) => p.n));
-  const radius = Math.max(14, width * 0.012);
+  const radius = Math.max(18, width * 0.016);
   for (const p of points) {
     const x = (p.x + 0.005) * width;
     const y = p.y + 5;

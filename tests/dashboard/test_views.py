@@ -240,7 +240,7 @@ async def test_interactions_draw_the_heatmap_over_the_page_in_a_frame(server, si
         elements = await texts(desktop.page, "section:has(h2:text('Most clicked')) tbody th")
         assert elements == [e["el"] for e in answer["elements"]]
         assert HOSTILE_EL in elements
-        await desktop.screenshot("interactions-desktop")
+        await desktop.screenshot("interactions-frame-desktop")
     await no_markup_ran(desktop)
 
 
