@@ -1,6 +1,8 @@
-"""The dashboard page in a real Chromium: log in through the form, see the
-numbers of the API, and tracked strings that look like markup stay text
-under a strict Content-Security-Policy."""
+"""The dashboard page's shell in a real Chromium: the login form in the dashboard's
+style (keeping the email after a wrong password), the CSP of the page (its own
+script only; frames only of the sites' domains), the error at the top with the old
+numbers cleared when the server goes away, the snippet in place of empty tables
+for a site without data, and logging out."""
 
 from __future__ import annotations
 
@@ -10,44 +12,46 @@ import aiohttp
 import asyncpg
 import pytest
 
-from tests.support.browser import chromium
-from tests.support.dashboard_data import (
-    EMAIL,
-    EXAMPLE_DAY,
-    PASSWORD,
-    add_events,
-    add_site,
-    at,
-    fold,
-)
+from tests.support.accounts import add_account
+from tests.support.app import running_app
+from tests.support.browser import DESKTOP, PHONE, SHOTS, chromium, dashboard_tab
+from tests.support.dashboard_data import add_events, add_site, at, fold
 
-HOSTILE_PATH = "/<img src=x onerror=\"document.title='pwned'\">"
+EMAIL, PASSWORD = "shell@example.nl", "shell password 1"
 
 
 @pytest.fixture(scope="module")
-async def shown_site(database_url, token):  # token: creates the dashboard user
+async def sites(database_url):
     conn = await asyncpg.connect(database_url)
     try:
-        site = await add_site(conn, "Page test")
-        events = [
-            {"ts": at(EXAMPLE_DAY, "10:00"), "visitor": 1, "t": "pageview", "path": "/"},
-            {"ts": at(EXAMPLE_DAY, "10:01"), "visitor": 1, "t": "pageview", "path": HOSTILE_PATH},
-            {"ts": at(EXAMPLE_DAY, "11:00"), "visitor": 2, "t": "pageview", "path": "/"},
-            {
-                "ts": at(EXAMPLE_DAY, "11:00:05"),
-                "visitor": 2,
-                "t": "click",
-                "path": "/",
-                "el": "button#buy",
-                "x": 0.5,
-                "y": 120,
-            },
-        ]
-        await add_events(conn, site, *events)
-        await fold(conn, site)
-        return site
+        await add_account(conn, EMAIL, PASSWORD, role="admin")
+        full = await add_site(conn, "A with data")
+        empty = await add_site(conn, "B without data")
+        await conn.execute(
+            "UPDATE sites SET domains = '{www.example.nl,localhost}' WHERE id = $1", full["id"]
+        )
+        day = datetime.now(UTC).date() - timedelta(days=1)
+        await add_events(
+            conn,
+            full,
+            {"ts": at(day, "10:00"), "visitor": 1, "t": "pageview", "path": "/"},
+            {"ts": at(day, "10:05"), "visitor": 2, "t": "pageview", "path": "/a"},
+        )
+        await fold(conn, full)
+        return {"full": full, "empty": empty}
     finally:
         await conn.close()
+
+
+@pytest.fixture(scope="module")
+async def browser():
+    async with chromium() as b:
+        yield b
+
+
+def last_30() -> tuple[str, str]:
+    today = datetime.now(UTC).date()
+    return (today - timedelta(days=29)).isoformat(), today.isoformat()
 
 
 async def test_without_login_the_page_sends_to_the_login_form(server):
@@ -59,43 +63,106 @@ async def test_without_login_the_page_sends_to_the_login_form(server):
         assert response.headers["Location"] == "/login"
 
 
-async def test_logged_in_dashboard_shows_the_api_numbers_as_text(server, shown_site, get):
-    status, overview = await get(
-        "/api/stats/overview",
-        site=shown_site["key"],
-        **{"from": EXAMPLE_DAY.isoformat(), "to": EXAMPLE_DAY.isoformat()},
-    )
-    assert status == 200 and overview["pageviews"] == 3
-
-    async with chromium() as browser:
-        page = await browser.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        await page.goto(f"{server.url}/")
-        assert page.url.endswith("/login")
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_the_login_page_is_styled_and_keeps_the_email(server, sites, browser, viewport):
+    context = await browser.new_context(viewport=viewport)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{server.url}/login")
+        assert await page.locator("link[href='/dashboard.css']").count() == 1
+        width = await page.evaluate("() => getComputedStyle(document.querySelector('main')).width")
+        assert float(width.removesuffix("px")) <= 24 * 16  # the card, not the bare form
         await page.fill("input[name=email]", EMAIL)
-        await page.fill("input[name=password]", PASSWORD)
+        await page.fill("input[name=password]", "wrong password here")
         await page.click("button[type=submit]")
-        await page.wait_for_url(f"{server.url}/")
-        response = await page.request.get(f"{server.url}/")
-        assert "script-src 'self'" in response.headers["content-security-policy"]
+        await page.wait_for_selector("[role=alert]")
+        assert await page.input_value("input[name=email]") == EMAIL
+        name = "desktop" if viewport is DESKTOP else "phone"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SHOTS / f"login-{name}.png"))
+    finally:
+        await context.close()
 
-        await page.select_option("#site", shown_site["key"])
-        await page.select_option("#period", "90")
-        # The page's CSP forbids eval, so wait on an attribute, not a JS predicate;
-        # data-loaded names the site and days the page shows completely.
-        today = datetime.now(UTC).date()  # the site's time zone is UTC
-        shown = f"{shown_site['key']} {today - timedelta(days=89)} {today}"
-        await page.wait_for_selector(f'body[data-loaded="{shown}"]')
-        assert await page.text_content("#pageviews") == "3"
-        assert await page.text_content("#visitors") == "2"
-        pages = page.locator(".breakdown[data-by=page] td.key")
-        assert sorted(await pages.all_text_contents()) == sorted(["/", HOSTILE_PATH])
-        assert await page.locator("img").count() == 0  # the path stayed text
-        assert await page.title() == "Peil"
-        assert await page.locator("#click-elements td").first.text_content() == "button#buy"
-        assert await page.locator("#series polyline").count() == 2
-        href = await page.get_attribute("#export-csv", "href")
-        assert href.startswith(f"/api/export?site={shown_site['key']}&")
-        assert errors == []
+
+async def test_the_page_allows_its_own_script_and_frames_of_its_sites_only(server, sites, browser):
+    tab = await dashboard_tab(browser, server.url, EMAIL, PASSWORD)
+    try:
+        response = await tab.page.request.get(f"{server.url}/")
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self';" in csp and "unsafe" not in csp
+        assert csp.endswith(
+            "; frame-src http://localhost:* https://localhost:* https://www.example.nl"
+        )
+        html = await response.text()
+        assert "<script>" not in html and " style=" not in html
+        vendor = await tab.page.request.get(f"{server.url}/ui/uPlot-1.6.32.iife.min.js")
+        assert "immutable" in vendor.headers["cache-control"]
+        assert (await tab.page.request.get(f"{server.url}/ui/nothing.js")).status == 404
+    finally:
+        await tab.context.close()
+
+
+async def test_when_the_server_goes_away_the_error_is_on_top_and_old_numbers_go(
+    settings, database_url, sites, browser
+):
+    first, last = last_30()
+    key = sites["full"]["key"]
+    async with running_app(settings, database_url) as app:
+        tab = await dashboard_tab(browser, app.url, EMAIL, PASSWORD, PHONE)
+        try:
+            await tab.show(app.url, f"?site={key}", f"overview {key} {first} {last}")
+            assert await tab.page.locator(".tile").count() == 5
+            await app.runner.cleanup()  # the server is away
+            await tab.page.select_option("#range", "7d")
+            error = tab.page.locator("#error")
+            await error.wait_for()
+            assert "not answering" in await error.text_content()
+            box = await error.bounding_box()
+            assert box["y"] < 844  # at the top, in view on a phone
+            assert await tab.page.locator(".tile").count() == 0  # no old numbers under 7 days
+            assert await tab.page.locator("body[data-loaded]").count() == 0
+            await tab.screenshot("server-away-phone")
+        finally:
+            await tab.context.close()
+
+
+async def test_an_empty_site_shows_its_snippet_instead_of_tables(
+    server, sites, browser, database_url
+):
+    first, last = last_30()
+    key = sites["empty"]["key"]
+    tab = await dashboard_tab(browser, server.url, EMAIL, PASSWORD)
+    try:
+        for view in ("overview", "pages"):
+            await tab.show(server.url, f"?view={view}&site={key}", f"{view} {key} {first} {last}")
+            snippet = await tab.page.locator(".empty-site pre").text_content()
+            assert f'data-site="{key}"' in snippet and "/peil.js" in snippet
+            assert await tab.page.locator("main table").count() == 0
+        await tab.screenshot("empty-site-desktop")
+        conn = await asyncpg.connect(database_url)
+        try:
+            now = datetime.now(UTC) - timedelta(minutes=1)
+            await add_events(conn, sites["empty"], {"ts": now, "visitor": 9, "t": "pageview"})
+            await fold(conn, sites["empty"])
+        finally:
+            await conn.close()
+        await tab.page.reload()
+        await tab.shown(f"pages {key} {first} {last}")
+        assert await tab.page.locator(".empty-site").count() == 0
+        assert await tab.page.locator("main table").count() == 1
+        assert tab.errors == []
+    finally:
+        await tab.context.close()
+
+
+async def test_log_out_posts_the_csrf_token_and_ends_the_session(server, sites, browser):
+    tab = await dashboard_tab(browser, server.url, EMAIL, PASSWORD)
+    try:
+        first, last = last_30()
+        key = sites["full"]["key"]
+        await tab.show(server.url, f"?site={key}", f"overview {key} {first} {last}")
+        await tab.page.click("form.logout button")
+        await tab.page.wait_for_url(f"{server.url}/login")
+        assert (await tab.page.request.get(f"{server.url}/api/session")).status == 401
+    finally:
+        await tab.context.close()
