@@ -18,6 +18,7 @@ from aiohttp.abc import AbstractAccessLogger
 from collector import health, tracker
 from collector.config import Settings
 from collector.db.connect import create_pool
+from collector.db.read_pool import ReadPool
 from collector.durable.dedup import RecentIds
 from collector.durable.queue import EventQueue
 from collector.durable.spool import Spool, claim_orphans
@@ -32,7 +33,7 @@ from collector.ingest.ratelimit import RateLimiter
 from collector.ingest.salts import SaltKeeper
 from collector.ingest.sites import SiteRegistry
 from collector.jobs.scheduler import Scheduler, standard_jobs
-from collector.keys import METRICS, POOL, SCHEDULER, SETTINGS, WRITER
+from collector.keys import METRICS, POOL, READ_POOL, SCHEDULER, SETTINGS, WRITER
 from collector.logs import ServerLog, malformed_request
 from collector.metrics import Metrics
 from dashboard import api as dashboard_api
@@ -132,10 +133,17 @@ def make_app(
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         app[POOL] = await create_pool(database_url)
+        # Dashboard and stats reads: the standby of PEIL_READ_DATABASE_URL, or the primary.
+        app[READ_POOL] = ReadPool(app[POOL], settings.read_database_url)
+        await app[READ_POOL].start()
         yield
         try:
             # Closing waits for every connection to be released and to say
             # goodbye; a database gone mid-outage must not hold up shutdown.
+            await asyncio.wait_for(app[READ_POOL].close(), POOL_CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            app[READ_POOL].terminate()
+        try:
             await asyncio.wait_for(app[POOL].close(), POOL_CLOSE_TIMEOUT_S)
         except TimeoutError:
             app[POOL].terminate()
