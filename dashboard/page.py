@@ -18,6 +18,7 @@ computed per request. The files are read once when the app is built.
 
 from __future__ import annotations
 
+import gzip
 import re
 from importlib import resources
 
@@ -66,33 +67,45 @@ def _content_type(name: str) -> str:
     return _TYPES["." + name.rsplit(".", 1)[-1]]
 
 
+def file_response(request: web.Request, name: str, body: bytes, packed: bytes, cache: str):
+    """The file, gzipped (once, when the app was built) for a browser that takes it."""
+    headers = {
+        **_HEADERS,
+        "Content-Security-Policy": PAGE_CSP,
+        "Cache-Control": cache,
+        "Vary": "Accept-Encoding",
+    }
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        body = packed
+    return web.Response(
+        body=body, content_type=_content_type(name), charset="utf-8", headers=headers
+    )
+
+
 def static_handler(name: str, body: bytes, cache: str):
+    packed = gzip.compress(body, 9, mtime=0)
+
     async def handler(request: web.Request) -> web.Response:
-        return web.Response(
-            body=body,
-            content_type=_content_type(name),
-            charset="utf-8",
-            headers={**_HEADERS, "Content-Security-Policy": PAGE_CSP, "Cache-Control": cache},
-        )
+        return file_response(request, name, body, packed, cache)
 
     return handler
 
 
 def ui_handler(files: dict[str, bytes]):
     """GET /ui/NAME: a module, a style sheet or a vendored library of the page."""
-    served = {name: body for name, body in files.items() if name != "index.html"}
+    served = {
+        name: (body, gzip.compress(body, 9, mtime=0))
+        for name, body in files.items()
+        if name != "index.html"
+    }
 
     async def handler(request: web.Request) -> web.Response:
         name = request.match_info["name"]
         if name not in served:
             raise web.HTTPNotFound()
         cache = LONG_CACHE if _VERSIONED.search(name) else SHORT_CACHE
-        return web.Response(
-            body=served[name],
-            content_type=_content_type(name),
-            charset="utf-8",
-            headers={**_HEADERS, "Content-Security-Policy": PAGE_CSP, "Cache-Control": cache},
-        )
+        return file_response(request, name, *served[name], cache)
 
     return handler
 

@@ -226,10 +226,19 @@ async function boot() {
     return;
   }
   if (!sites.length) {
-    $("view").replaceChildren(card("No sites yet", null, h("p", null, session.role === "admin"
-      ? "Add a site with: peil sites add NAME --domain example.nl (settings need a site to show)."
-      : "No site has been shared with you yet: ask an admin to grant you one.")));
     $("who").textContent = session.email;
+    if (session.role !== "admin") {
+      $("view").replaceChildren(card("No sites yet", null,
+        h("p", null, "No site has been shared with you yet: ask an admin to grant you one.")));
+      return;
+    }
+    // An admin's first visit: the form to add the first site; once added, the
+    // dashboard starts on it (showing its snippet until the first event).
+    const module = await import("./ui/settings-sites.js");
+    const reload = () => location.assign("/");
+    const ctx = { session, site: null, state: read(), api, go: reload, refresh: reload,
+      reloadSites: async () => {}, onCleanup: () => {}, current: () => true };
+    $("view").replaceChildren(...await module.render(ctx));
     return;
   }
   buildHeader();

@@ -124,20 +124,23 @@ export async function render(ctx) {
     ctx.onCleanup(() => { clearTimeout(timeout); document.removeEventListener("securitypolicyviolation", refused); });
   }
   // Scale the page's width down to the card's.
+  // The stage takes the board's scaled size (at most the card's width).
+  const holder = h("div", { class: "stage-holder" }, stage);
   const fit = () => {
-    const available = stage.clientWidth || width;
+    const available = holder.clientWidth || width;
     const scale = Math.min(1, available / width);
     board.style.width = `${width}px`;
     board.style.height = `${height}px`;
     board.style.transform = `scale(${scale})`;
+    stage.style.width = `${Math.floor(width * scale)}px`;
     stage.style.height = `${Math.ceil(height * scale)}px`;
   };
   const observer = new ResizeObserver(fit);
-  observer.observe(stage);
+  observer.observe(holder);
   ctx.onCleanup(() => observer.disconnect());
 
   return [
-    card("Click heatmap", { class: "wide" }, form, status, stage,
+    card("Click heatmap", { class: "wide" }, form, status, holder,
       h("p", { class: "note" }, `${number(clicks.points.reduce((s, p) => s + p.n, 0))} clicks in ${number(clicks.points.length)} spots; redder is more.`)),
     card("Most clicked elements", { class: "wide" }, table({
       caption: "Most clicked elements",

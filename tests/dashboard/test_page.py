@@ -166,3 +166,31 @@ async def test_log_out_posts_the_csrf_token_and_ends_the_session(server, sites, 
         assert (await tab.page.request.get(f"{server.url}/api/session")).status == 401
     finally:
         await tab.context.close()
+
+
+async def test_the_page_with_its_modules_and_uplot_stays_small(server, sites, browser):
+    """What a first visit of the overview transfers (gzipped), the API's JSON aside."""
+    tab = await dashboard_tab(browser, server.url, EMAIL, PASSWORD)
+    try:
+        responses = []
+        tab.page.on("response", lambda r: responses.append(r))
+        first, last = last_30()
+        key = sites["full"]["key"]
+        await tab.show(server.url, f"?site={key}", f"overview {key} {first} {last}")
+        files = [r for r in responses if "/api/" not in r.url]
+        assert {r.url.rsplit("/", 1)[1] for r in files} >= {
+            "dashboard.js",
+            "dashboard.css",
+            "uPlot-1.6.32.iife.min.js",
+            "view-overview.js",
+        }
+        assert all(
+            r.headers.get("content-encoding") == "gzip"
+            for r in files
+            if r.url.endswith((".js", ".css"))
+        )  # not the page: it holds the CSRF token (no compression next to a secret)
+        total = sum(int(r.headers.get("content-length", 0)) for r in files)
+        print(f"overview: {len(files)} files, {total} bytes transferred")
+        assert total < 60_000
+    finally:
+        await tab.context.close()
