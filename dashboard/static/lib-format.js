@@ -56,7 +56,7 @@ function named(names, code) {
 export const countryName = (code) => named(regionNames, String(code).toUpperCase());
 export const languageName = (code) => named(languageNames, String(code));
 
-const DEVICES = { 0: "Unknown", 1: "Desktop", 2: "Phone", 3: "Tablet" };
+const DEVICES = { 0: "Unknown", 1: "Desktop", 2: "Phone", 3: "Tablet", unknown: "Unknown", desktop: "Desktop", mobile: "Phone", tablet: "Tablet" };
 
 /** The text of a breakdown key. */
 export function keyLabel(by, key) {
