@@ -11,6 +11,7 @@ serving traffic or silently falling back to a default.
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import os
 import re
@@ -472,7 +473,7 @@ class Settings:
         """The instance secret: PEIL_SECRET_KEY, or one generated once into the data dir."""
         if self.secret_key_override:
             return self.secret_key_override.encode()
-        return _load_or_create_secret(self.data_dir / "secret_key")
+        return _secret_in(self.data_dir / "secret_key")
 
 
 SETTINGS: tuple[Setting, ...] = tuple(
@@ -508,6 +509,13 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     values = {setting.attribute: setting.read(environ) for setting in SETTINGS}
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
+
+
+@functools.cache
+def _secret_in(path: Path) -> bytes:
+    """The secret of a data dir, read once per process (CSRF checks ask for it on
+    every request; a file read each time would block the event loop)."""
+    return _load_or_create_secret(path)
 
 
 def _load_or_create_secret(path: Path) -> bytes:

@@ -10,6 +10,7 @@ objects; an expected failure is 400 (404 for what does not exist) with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from collector.accounts.tokens import create_token, list_tokens, revoke_token
 from collector.accounts.users import (
     add_user,
     check_email,
+    check_role,
     grant,
     list_users,
     remove_user,
@@ -48,10 +50,12 @@ from collector.store.sites import (
     site_by_key,
     snippet,
 )
+from dashboard import params
 from dashboard.access import PRINCIPAL
 from dashboard.login import PASSWORDS
 
 MAX_BODY = 64 * 1024
+TOKEN_ID = re.compile(r"[0-9]{1,9}")  # within PostgreSQL's integer
 PREFIX = "/api/admin"
 
 
@@ -94,9 +98,13 @@ def answer(data: Any, status: int) -> web.Response:
 async def json_body(request: web.Request) -> dict[str, Any]:
     if request.method in ("GET", "HEAD", "DELETE"):
         return {}
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
+    if request.content_length is not None and request.content_length > MAX_BODY:
         raise PeilError(f"The request body must be at most {MAX_BODY} bytes.")
+    raw = bytearray()
+    while chunk := await request.content.read(MAX_BODY + 1 - len(raw)):  # to its end
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise PeilError(f"The request body must be at most {MAX_BODY} bytes.")
     try:
         body = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError:
@@ -116,7 +124,22 @@ def field(body: dict[str, Any], name: str, kind: type, *, required: bool = False
         raise PeilError(f"Field {name!r} must be {_KIND_NAMES[kind]}.")
     if kind is list and not all(isinstance(item, str) for item in value):
         raise PeilError(f"Field {name!r} must be a list of text.")
+    for text in value if kind is list else [value] if kind is str else []:
+        checked_text(text, name)
     return value
+
+
+def checked_text(value: str, name: str) -> str:
+    """`value` if it is text PostgreSQL can hold and a person can read (params.text)."""
+    try:
+        return params.text(value, name)
+    except params.BadRequest as exc:
+        raise PeilError(str(exc).replace("Parameter", "Field", 1)) from None
+
+
+def path_part(request: web.Request, name: str) -> str:
+    """A part of the route (a site key, an email, a goal name), checked as text."""
+    return checked_text(request.match_info[name], name)
 
 
 _KIND_NAMES = {str: "text", int: "a whole number", list: "a list"}
@@ -165,7 +188,7 @@ def site_fields(body: dict[str, Any], settings: Settings, *, adding: bool) -> di
 
 
 async def the_site(conn: asyncpg.Connection, request: web.Request) -> Site:
-    site = await site_by_key(conn, request.match_info["key"])
+    site = await site_by_key(conn, path_part(request, "key"))
     if site is None:
         raise NotFound("There is no such site.")
     return site
@@ -201,7 +224,7 @@ async def sites_edit(request, conn, body):
 
 async def sites_remove(request, conn, body):
     site = await the_site(conn, request)
-    deleted = await remove_site(conn, site.id, site.key, actor(request))
+    deleted = await remove_site(conn, site.key, actor(request))
     return {"removed": site.key, "deleted_events": deleted}
 
 
@@ -238,19 +261,26 @@ async def users_add(request, conn, body):
 
 
 async def users_edit(request, conn, body):
-    """PATCH a user: `role` and/or `password` (a new password ends their sessions)."""
-    email = request.match_info["email"]
+    """PATCH a user: `role` and/or `password` (a new password ends their sessions);
+    every check before any change, and both changes or neither."""
+    email = path_part(request, "email")
     role, password = field(body, "role", str), field(body, "password", str)
     if role is None and password is None:
         raise PeilError("Nothing to change: send 'role' or 'password'.")
-    result: dict[str, Any] = {}
+    await user_or_404(conn, email)
+    if role is not None:
+        check_role(role)
+    password_hash = None
     if password is not None:
         password_hash = await request.app[PASSWORDS].hash(check_password(password))
-        result["sessions_ended"] = await set_password(
-            conn, email, password_hash, actor=actor(request)
-        )
-    if role is not None:
-        await set_role(conn, email, role, actor=actor(request))
+    result: dict[str, Any] = {}
+    async with conn.transaction():
+        if role is not None:
+            await set_role(conn, email, role, actor=actor(request))
+        if password_hash is not None:
+            result["sessions_ended"] = await set_password(
+                conn, email, password_hash, actor=actor(request)
+            )
     return {**result, **user_json(await user_or_404(conn, email))}
 
 
@@ -262,20 +292,21 @@ async def user_or_404(conn, email: str):
 
 
 async def users_remove(request, conn, body):
-    await user_or_404(conn, request.match_info["email"])
-    info = await remove_user(conn, request.match_info["email"], actor=actor(request))
+    email = path_part(request, "email")
+    await user_or_404(conn, email)
+    info = await remove_user(conn, email, actor=actor(request))
     return {"removed": info.email}
 
 
 async def grants_add(request, conn, body):
-    email, key = request.match_info["email"], request.match_info["key"]
+    email, key = path_part(request, "email"), path_part(request, "key")
     await user_or_404(conn, email)
     await the_site(conn, request)
     return {"granted": await grant(conn, email, key, actor=actor(request))}
 
 
 async def grants_remove(request, conn, body):
-    email, key = request.match_info["email"], request.match_info["key"]
+    email, key = path_part(request, "email"), path_part(request, "key")
     await user_or_404(conn, email)
     await the_site(conn, request)
     return {"revoked": await revoke(conn, email, key, actor=actor(request))}
@@ -315,7 +346,7 @@ async def tokens_create(request, conn, body):
 
 async def tokens_revoke(request, conn, body):
     raw = request.match_info["id"]
-    if not raw.isdigit() or not await conn.fetchval(
+    if not TOKEN_ID.fullmatch(raw) or not await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM api_tokens WHERE id = $1)", int(raw)
     ):
         raise NotFound("There is no such token.")
@@ -333,6 +364,8 @@ async def goals_list(request, conn, body):
 
 async def goals_add(request, conn, body):
     site = await the_site(conn, request)
+    if ("event" in body) == ("page" in body):
+        raise PeilError("A goal is reached by an 'event' or by a 'page': send exactly one.")
     kind = "event" if "event" in body else "page"
     goal = check_goal(
         field(body, "name", str, required=True), kind, field(body, kind, str, required=True)
@@ -343,8 +376,11 @@ async def goals_add(request, conn, body):
 
 async def goals_remove(request, conn, body):
     site = await the_site(conn, request)
-    await remove_goal(conn, site.id, request.match_info["name"], actor=actor(request))
-    return {"removed": request.match_info["name"]}
+    name = path_part(request, "name")
+    if name not in {goal.name for goal in await list_goals(conn, site.id)}:
+        raise NotFound("The site has no such goal.")
+    await remove_goal(conn, site.id, name, actor=actor(request))
+    return {"removed": name}
 
 
 def add_routes(app: web.Application) -> None:

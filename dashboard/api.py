@@ -153,7 +153,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{stats}/media", endpoint(RANGE, media_answer))
     app.router.add_get(f"{stats}/clicks", endpoint((*RANGE, "url"), clicks_answer))
     app.router.add_get(f"{stats}/realtime", endpoint(("site",), realtime_answer))
-    app.router.add_get("/api/export", endpoint((*RANGE, "format"), export_answer))
+    # No HEAD: it would run (and audit) an export only to throw it away.
+    app.router.add_get("/api/export", endpoint((*RANGE, "format"), export_answer), allow_head=False)
     login.add_routes(app)
     page.add_routes(app)
     admin.add_routes(app)

@@ -12,7 +12,10 @@ address only. The login page runs no script at all.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
+import time
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -25,14 +28,21 @@ from collector.accounts.sessions import (
     end_session,
     new_secret_token,
 )
-from collector.accounts.throttle import forgive, record_failure, retry_after
+from collector.accounts.throttle import account_key, claim_attempt, forgive, withdraw
 from collector.accounts.users import password_hash_of
 from collector.config import Settings
 from collector.ingest.enrich.client_address import client_address
 from collector.ingest.enrich.ip_truncation import truncate_ip
 from collector.keys import POOL, SETTINGS
 from collector.store.audit import record
-from dashboard.access import SESSION_TOKEN, login_cookie, session_cookie
+from dashboard.access import (
+    SECRET_TOKEN,
+    SESSION_TOKEN,
+    cookie_attributes,
+    host_name,
+    login_cookie,
+    session_cookie,
+)
 
 LOGIN_CSP = (
     "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none';"
@@ -66,7 +76,9 @@ def login_page(
 ) -> web.Response:
     """The login form, with a CSRF token tied to the browser's login cookie."""
     settings = request.app[SETTINGS]
-    cookie = request.cookies.get(login_cookie(settings)) or new_secret_token()
+    cookie = request.cookies.get(login_cookie(settings), "")
+    if not SECRET_TOKEN.fullmatch(cookie):  # none yet, or not one Peil made
+        cookie = new_secret_token()
     body = _PAGE.format(
         message=f"<p role=alert>{html.escape(message)}</p>" if message else "",
         csrf=csrf_token(settings.secret_key(), "login", cookie),
@@ -89,23 +101,20 @@ def login_page(
 def set_cookie(
     response: web.StreamResponse, settings: Settings, name: str, value: str, max_age: int | None
 ) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        samesite="Strict",
-        secure=settings.public_url.startswith("https://"),
-    )
+    response.set_cookie(value=value, max_age=max_age, **cookie_attributes(settings, name))
+
+
+def delete_cookie(response: web.StreamResponse, settings: Settings, name: str) -> None:
+    response.del_cookie(**cookie_attributes(settings, name))
 
 
 def same_origin(request: web.Request) -> bool:
-    """False when the browser says the form was posted from another site."""
+    """False when the browser says the form was posted from another site. Compared
+    by host name: a proxy may add the port to Host that the Origin leaves out."""
     origin = request.headers.get("Origin")
     if origin is None or origin == "null":
         return origin is None
-    return urlsplit(origin).netloc.lower() == request.host.lower()
+    return host_name(urlsplit(origin).netloc) == host_name(request.headers.get("Host", ""))
 
 
 def see_other(location: str) -> web.Response:
@@ -124,13 +133,44 @@ def unusable_field(**fields: str) -> str | None:
     return None
 
 
-def truncated_client(request: web.Request) -> str | None:
-    """The caller's address as stored: truncated, or None when no address is kept."""
+def client_of(request: web.Request) -> tuple[str | None, str | None]:
+    """(the caller's address as the audit keeps it: truncated, or None when no
+    address is kept; the key the throttle counts it under).
+
+    Where no address may be kept, the throttle still needs one per network, or
+    one stranger could guess across every account: it is an HMAC of the /24
+    (IPv4) or /48 (IPv6) under the instance secret, kept for the 15-minute
+    window only, from which no address can be recovered without the secret.
+    """
     settings = request.app[SETTINGS]
     address = client_address(
         request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxies
     )
-    return truncate_ip(address, settings.ipv4_prefix, settings.ipv6_prefix)
+    truncated = truncate_ip(address, settings.ipv4_prefix, settings.ipv6_prefix)
+    if truncated is not None or address is None:
+        return truncated, truncated
+    network = truncate_ip(address, THROTTLE_PREFIXES[0], THROTTLE_PREFIXES[1])
+    mac = hmac.new(settings.secret_key(), f"throttle:{network}".encode(), hashlib.sha256)
+    return None, "hmac:" + mac.hexdigest()[:32]
+
+
+THROTTLE_PREFIXES = (24, 48)
+# A throttled stranger costs no hash, so could write audit rows as fast as it
+# can send: one row per account or address and minute per worker is enough.
+THROTTLE_AUDIT_EVERY_S = 60.0
+MAX_THROTTLE_MEMO = 10_000
+_throttle_audited: dict[tuple[bytes, str], float] = {}
+
+
+def first_throttle_in_a_while(email: str, address_key: str | None) -> bool:
+    now = time.monotonic()
+    key = (account_key(email), address_key or "")
+    if len(_throttle_audited) >= MAX_THROTTLE_MEMO:
+        _throttle_audited.clear()
+    if now - _throttle_audited.get(key, -THROTTLE_AUDIT_EVERY_S) < THROTTLE_AUDIT_EVERY_S:
+        return False
+    _throttle_audited[key] = now
+    return True
 
 
 async def log_in(request: web.Request) -> web.Response:
@@ -142,34 +182,37 @@ async def log_in(request: web.Request) -> web.Response:
         return login_page(request, f"The {bad} is not one Peil accepts.", status=400)
     if not email or not password:
         return login_page(request, "Enter your email and password.", status=400, email=email)
-    address = truncated_client(request)
+    address, address_key = client_of(request)
     async with request.app[POOL].acquire() as conn:
-        wait = await retry_after(conn, email, address)
+        account = await password_hash_of(conn, email)
+        actor = account[2] if account else None
+        wait = await claim_attempt(conn, email, address_key)
         if wait is not None:
-            await audit_login(conn, "login-throttled", email, address)
+            if first_throttle_in_a_while(email, address_key):
+                await audit_login(conn, "login-throttled", actor, address)
             response = login_page(
                 request, "Too many failed attempts; try again later.", status=429, email=email
             )
             response.headers["Retry-After"] = str(wait)
             return response
-        account = await password_hash_of(conn, email)
     try:
         right = await request.app[PASSWORDS].matches(account and account[1], password)
     except Busy:
+        async with request.app[POOL].acquire() as conn:
+            await withdraw(conn, email, address_key)
         response = login_page(request, "Peil is busy; try again in a moment.", 503, email)
         response.headers["Retry-After"] = str(BUSY_RETRY_S)
         return response
     async with request.app[POOL].acquire() as conn:
-        if not right:
-            await record_failure(conn, email, address)
-            await audit_login(conn, "login-failed", email if account else None, address)
+        if not right:  # the failure is on record already (claim_attempt)
+            await audit_login(conn, "login-failed", actor, address)
             return login_page(request, "Wrong email or password.", status=401, email=email)
         await forgive(conn, email)
         token = await create_session(conn, account[0])
-        await audit_login(conn, "login", email, address)
+        await audit_login(conn, "login", actor, address)
     response = see_other("/")
     settings = request.app[SETTINGS]
-    response.del_cookie(login_cookie(settings), path="/")
+    delete_cookie(response, settings, login_cookie(settings))
     set_cookie(
         response,
         settings,
@@ -181,8 +224,8 @@ async def log_in(request: web.Request) -> web.Response:
 
 
 async def audit_login(conn, action: str, email: str | None, address: str | None) -> None:
-    # An unknown account's "email" is whatever a stranger typed (a password in
-    # the wrong field, perhaps): it is not kept.
+    """`email`: the account's as stored, None for an unknown account, whose "email"
+    is whatever a stranger typed (a password in the wrong field, perhaps): not kept."""
     await record(conn, email or "(unknown account)", action, {"address": address})
 
 
@@ -192,7 +235,7 @@ async def log_out(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         await end_session(conn, request[SESSION_TOKEN])
     response = see_other("/login")
-    response.del_cookie(session_cookie(request.app[SETTINGS]), path="/")
+    delete_cookie(response, request.app[SETTINGS], session_cookie(request.app[SETTINGS]))
     return response
 
 

@@ -54,6 +54,8 @@ async def forget_route(request: web.Request) -> web.Response:
         site = body.get("site")
         if site is not None and not isinstance(site, str):
             raise PeilError("'site' must be a site key.")
+        if site is not None:
+            params.text(site, "site")
         uid, sid = visitor(body, "uid"), visitor(body, "sid")
         async with request.app[POOL].acquire() as conn:
             site_id = await site_id_for_key(conn, site)

@@ -30,8 +30,9 @@ def account_key(email: str) -> bytes:
 async def retry_after(conn: asyncpg.Connection, email: str, address: str | None) -> int | None:
     """Seconds until this account and address may try again; None: they may now.
 
-    `address` is the truncated address; None (no address kept) throttles by
-    account only, since one shared key would let anyone lock everyone out.
+    `address` is the key of the caller's address (dashboard/login.py: the
+    truncated address, or a keyed hash of its /24 or /48 where none is kept);
+    None throttles by account only.
     """
     seconds = await conn.fetchval(
         SQL.retry_after,
@@ -44,16 +45,40 @@ async def retry_after(conn: asyncpg.Connection, email: str, address: str | None)
     return None if seconds is None else max(1, math.ceil(seconds))
 
 
-async def record_failure(conn: asyncpg.Connection, email: str, address: str | None) -> None:
+async def claim_attempt(conn: asyncpg.Connection, email: str, address: str | None) -> int | None:
+    """Seconds to wait when this account or address is throttled (nothing recorded);
+    else None, with the attempt already recorded as a failure.
+
+    Recorded before the password is checked, under the account's lock: a burst
+    of concurrent guesses for one account is counted one by one, so no more
+    than the limit get to the hash. A success takes it back (`forgive`), so
+    does a check that never ran (`withdraw`).
+    """
     async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_key(email))
+        wait = await retry_after(conn, email, address)
+        if wait is not None:
+            return wait
         await conn.execute("DELETE FROM login_failures WHERE at < now() - $1::interval", WINDOW)
         await conn.execute(
             "INSERT INTO login_failures (account, address) VALUES ($1, $2)",
             account_key(email),
             address or "",
         )
+    return None
+
+
+def _lock_key(email: str) -> int:
+    """An advisory lock key (signed 64 bits) for the account."""
+    return int.from_bytes(account_key(email)[:8], "big", signed=True)
+
+
+async def withdraw(conn: asyncpg.Connection, email: str, address: str | None) -> None:
+    """Take back the failure claim_attempt recorded, for a check that did not run."""
+    await conn.execute(SQL.withdraw, account_key(email), address or "")
 
 
 async def forgive(conn: asyncpg.Connection, email: str) -> None:
-    """After a successful login: that account's earlier failures no longer count."""
+    """After a successful login: that account's failures (this attempt's included)
+    no longer count."""
     await conn.execute("DELETE FROM login_failures WHERE account = $1", account_key(email))

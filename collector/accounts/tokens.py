@@ -23,6 +23,7 @@ SQL = load(__name__)
 
 TOKEN_PREFIX = "peil_"
 MAX_NAME_LENGTH = 100
+MAX_EXPIRES_DAYS = 36500
 # last_used_at is written at most this often per token: one API call per
 # second must not mean one write per second.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -69,13 +70,16 @@ async def create_token(
 ) -> tuple[int, str]:
     """(id, token) for the user with this email: the token exists only in this answer."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires = timedelta(days=expires_days) if expires_days else None
+    if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRES_DAYS:
+        raise PeilError(f"A token expires after 1 to {MAX_EXPIRES_DAYS} days.")
+    name = check_name(name)
+    expires = timedelta(days=expires_days) if expires_days is not None else None
     async with conn.transaction():
         user_id = await conn.fetchval("SELECT id FROM users WHERE lower(email) = lower($1)", email)
         if user_id is None:
             raise PeilError(f"There is no user {email[:80]}; add one with: peil users add EMAIL.")
         token_id = await conn.fetchval(
-            SQL.create_token, user_id, token_hash(token), check_name(name), expires
+            SQL.create_token, user_id, token_hash(token), name, expires
         )
         detail = {"token": token_id, "user": email, "name": name, "expires_days": expires_days}
         await record(conn, actor, "token-create", detail)

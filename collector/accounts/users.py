@@ -95,12 +95,12 @@ async def user_id_by_email(conn: asyncpg.Connection, email: str) -> int | None:
     return await conn.fetchval("SELECT id FROM users WHERE lower(email) = lower($1)", email)
 
 
-async def password_hash_of(conn: asyncpg.Connection, email: str) -> tuple[int, str] | None:
-    """(user id, argon2 hash) of the account with this email, or None."""
+async def password_hash_of(conn: asyncpg.Connection, email: str) -> tuple[int, str, str] | None:
+    """(user id, argon2 hash, email as stored) of the account with this email, or None."""
     row = await conn.fetchrow(
-        "SELECT id, password_hash FROM users WHERE lower(email) = lower($1)", email
+        "SELECT id, password_hash, email FROM users WHERE lower(email) = lower($1)", email
     )
-    return (row["id"], row["password_hash"]) if row else None
+    return (row["id"], row["password_hash"], row["email"]) if row else None
 
 
 async def _keep_an_admin(conn: asyncpg.Connection, email: str) -> None:

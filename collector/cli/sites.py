@@ -21,7 +21,6 @@ from collector.store.sites import (
     edit_site,
     list_sites_with_counts,
     normalize_domain,
-    site_by_key,
     snippet,
 )
 
@@ -142,19 +141,13 @@ def remove_command(args: argparse.Namespace, settings: Settings) -> int:
             f"Removing {args.key} deletes all its raw events and aggregates; add --yes to do it."
         )
 
-    def progress(deleted: int) -> None:
+    def progress(message: str) -> None:
         if sys.stderr.isatty():
-            print(f"\rdeleted {deleted:,} raw events", end="", file=sys.stderr)
+            print(f"\r{message}\033[K", end="", file=sys.stderr)
 
-    async def work(conn) -> int:
-        site = await site_by_key(conn, args.key)
-        if site is None:
-            raise PeilError(
-                f"There is no site with the key {args.key[:64]!r}; see: peil sites list."
-            )
-        return await remove_site(conn, site.id, site.key, cli_actor(), progress)
-
-    deleted = with_database(settings, work)
+    deleted = with_database(
+        settings, lambda conn: remove_site(conn, args.key, cli_actor(), progress)
+    )
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(f"removed {args.key} and {deleted:,} raw events with its aggregates")

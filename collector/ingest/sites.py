@@ -34,7 +34,10 @@ class SiteRegistry:
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
-        rows = await self.pool.fetch("SELECT id, key, domains FROM sites")
+        # A site being removed (peil sites remove) takes no more events.
+        rows = await self.pool.fetch(
+            "SELECT id, key, domains FROM sites WHERE removing_since IS NULL"
+        )
         self._by_key = {r["key"]: SiteInfo(r["id"], tuple(r["domains"])) for r in rows}
         self._domains = frozenset(d for r in rows for d in r["domains"])
         self._loaded_at = time.monotonic()

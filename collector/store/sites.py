@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import asyncpg
 
@@ -52,9 +53,16 @@ def normalize_domain(raw: str) -> str:
     return host
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
+        if name not in _time_zones():  # such as "posixrules": a file of the database, no zone
+            raise ValueError(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise PeilError(
             f"{name!r} is not a known time zone; use an IANA name such as Europe/Amsterdam."

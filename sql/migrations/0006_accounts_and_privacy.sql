@@ -43,6 +43,9 @@ CREATE INDEX login_failures_at ON login_failures (at);
 ALTER TABLE sites ADD COLUMN consent text NOT NULL DEFAULT 'none'
     CHECK (consent IN ('none', 'required'));
 ALTER TABLE sites ADD COLUMN contact text;
+-- Set while `peil sites remove` deletes the site's raw events: ingest takes
+-- no more of them, and an interrupted removal can be run again.
+ALTER TABLE sites ADD COLUMN removing_since timestamptz;
 
 -- `peil audit --since` reads by time across every action.
 CREATE INDEX audit_log_at ON audit_log (at);

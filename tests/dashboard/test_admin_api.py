@@ -81,7 +81,10 @@ async def test_sites_are_added_changed_and_removed(call, db):
         ({"name": "X", "domains": []}, "at least one domain"),
         ({"name": "X", "domains": ["not a domain"]}, "is not a domain name"),
         ({"name": "X", "domains": ["a.nl"], "timezone": "Nowhere/Else"}, "time zone"),
-        ({"name": "X", "domains": ["a.nl"], "retention_days": True}, "Field 'retention_days' must be a whole number."),
+        (
+            {"name": "X", "domains": ["a.nl"], "retention_days": True},
+            "Field 'retention_days' must be a whole number.",
+        ),
         ({"name": "X", "domains": ["a.nl"], "consent": "maybe"}, "Consent must be one of"),
     ],
 )
@@ -163,4 +166,30 @@ async def test_goals_of_a_site(call):
         {"name": "Thanks", "kind": "page", "match": "/thanks"},
     ]
     assert (await call("DELETE", f"/sites/{site['key']}/goals/Buy"))[0] == 200
-    assert (await call("DELETE", f"/sites/{site['key']}/goals/Buy"))[0] == 400
+    assert (await call("DELETE", f"/sites/{site['key']}/goals/Buy"))[0] == 404
+
+
+async def test_a_refused_change_of_a_user_changes_nothing(server, call, db):
+    await call(
+        "POST", "/users", {"email": "solo@admin.nl", "password": "solo password", "role": "viewer"}
+    )
+    for body in (
+        {"password": "another password", "role": "bogus"},
+        {"password": "short"},
+    ):
+        status, _ = await call("PATCH", "/users/solo@admin.nl", body)
+        assert status == 400
+    async with cookie_session() as http:
+        assert (await log_in(http, server.url, "solo@admin.nl", "solo password")).status == 303
+    # The last admin stays an admin, and keeps the password and sessions it had.
+    admins = await db.fetch("SELECT email FROM users WHERE role = 'admin'")
+    for (email,) in admins:
+        if email != "boss@admin.nl":
+            await call("DELETE", f"/users/{email}")
+    status, answer = await call(
+        "PATCH", "/users/boss@admin.nl", {"password": "a brand new one", "role": "viewer"}
+    )
+    assert status == 400 and "last admin" in answer["error"]
+    assert (await call("GET", "/users"))[0] == 200  # this session still works
+    async with cookie_session() as http:
+        assert (await log_in(http, server.url, "boss@admin.nl", PASSWORD)).status == 303

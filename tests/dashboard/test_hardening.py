@@ -142,3 +142,67 @@ async def test_under_https_the_session_cookie_is_host_bound_and_hsts_is_sent(
         assert (await get(f"{server.url}/api/session", sent))[0] == 200
         plain = {"Cookie": f"peil_session={value}"}
         assert (await get(f"{server.url}/api/session", plain))[0] == 401
+
+
+async def test_a_proxys_basic_credentials_pass_through_to_the_session(server, admin_token):
+    async with cookie_session() as http:
+        assert (await log_in(http, server.url, "admin@hard.nl", PASSWORD)).status == 303
+        basic = {"Authorization": "Basic dXNlcjpwYXNz"}  # added by a proxy in front
+        async with http.get(f"{server.url}/", headers=basic, allow_redirects=False) as page:
+            assert page.status == 200
+        async with http.get(f"{server.url}/api/sites", headers=basic) as api:
+            assert api.status == 200
+
+
+async def test_metrics_through_an_untrusted_proxy_are_not_local(server):
+    # Loopback may read /metrics; a loopback proxy passing a stranger on may not.
+    assert (await get(f"{server.url}/metrics"))[0] == 200
+    for header in ({"X-Forwarded-For": "203.0.113.9"}, {"Forwarded": "for=203.0.113.9"}):
+        assert (await get(f"{server.url}/metrics", header))[0] == 401
+
+
+async def test_an_ended_session_sends_the_page_to_the_login_form(server, database_url):
+    async with cookie_session() as http:
+        assert (await log_in(http, server.url, "viewer@hard.nl", PASSWORD)).status == 303
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(
+                "DELETE FROM sessions WHERE user_id = (SELECT id FROM users"
+                " WHERE email = 'viewer@hard.nl')"
+            )
+        finally:
+            await conn.close()
+        async with http.get(f"{server.url}/", allow_redirects=False) as page:
+            assert page.status == 303 and page.headers["Location"] == "/login"
+            assert 'peil_session=""' in page.headers["Set-Cookie"]
+        async with http.get(f"{server.url}/api/sites") as api:
+            assert api.status == 401  # an API caller gets the reason, not a redirect
+
+
+async def test_under_https_logout_deletes_the_cookie_as_it_was_set(env, database_url):
+    settings = load_settings({**env, "PEIL_PUBLIC_URL": "https://stats.example.nl"})
+    async with running_app(settings, database_url) as server, aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/login") as page:
+            login = page.cookies["__Host-peil_login"].value
+            csrf = csrf_of(await page.text())
+        async with http.post(
+            f"{server.url}/login",
+            data={"email": "admin@hard.nl", "password": PASSWORD, "csrf": csrf},
+            headers={"Cookie": f"__Host-peil_login={login}"},
+            allow_redirects=False,
+        ) as response:
+            session = response.cookies["__Host-peil_session"].value
+        cookie = {"Cookie": f"__Host-peil_session={session}"}
+        async with http.get(f"{server.url}/api/session", headers=cookie) as me:
+            csrf = (await me.json())["csrf"]
+        async with http.post(
+            f"{server.url}/logout",
+            headers={**cookie, "X-CSRF-Token": csrf},
+            allow_redirects=False,
+        ) as out:
+            assert out.status == 303
+            (deletion,) = [
+                c for c in out.headers.getall("Set-Cookie") if c.startswith("__Host-peil_session")
+            ]
+    # A browser ignores the deletion of a Secure cookie that does not say Secure.
+    assert "Secure" in deletion and "Max-Age=0" in deletion and "Path=/" in deletion

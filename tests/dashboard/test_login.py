@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from collector.accounts.passwords import PasswordPool
+from collector.config import load_settings
 from collector.ingest.handlers import INGEST
 from dashboard.login import PASSWORDS
 from tests.support.accounts import add_account, cookie_session, log_in, login_form_csrf
@@ -217,3 +218,52 @@ async def test_ingest_answers_while_password_hashes_are_being_computed(
     await asyncio.gather(*logins)
     assert status == 202
     assert still_hashing > 0  # the event was taken while hashes were still running
+
+
+async def test_a_burst_of_guesses_for_one_account_gets_no_more_than_the_limit_hashed(
+    server, accounts, db
+):
+    await db.execute("DELETE FROM login_failures")
+    results = await asyncio.gather(
+        *(attempt(server, "ana@login.nl", "wrong password!", f"10.7.{n}.1") for n in range(12))
+    )
+    statuses = sorted(status for status, _, _ in results)
+    assert statuses.count(401) == 5  # the limit, however the requests interleave
+    assert statuses.count(429) == 7
+    await db.execute("DELETE FROM login_failures")
+
+
+async def test_throttled_attempts_write_one_audit_row_a_minute_not_one_each(server, accounts, db):
+    await db.execute("DELETE FROM login_failures")
+    for _ in range(5):
+        await attempt(server, "bo@login.nl", "wrong password!", "10.6.0.1")
+    before = await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'login-throttled'")
+    for _ in range(30):
+        assert (await attempt(server, "bo@login.nl", "wrong password!", "10.6.0.1"))[0] == 429
+    rows = await db.fetch(
+        "SELECT actor FROM audit_log WHERE action = 'login-throttled' ORDER BY id OFFSET $1",
+        before,
+    )
+    assert [r["actor"] for r in rows] == ["bo@login.nl"]
+    await db.execute("DELETE FROM login_failures")
+
+
+async def test_without_stored_addresses_the_address_throttle_still_holds(
+    env, database_url, accounts, db
+):
+    await db.execute("DELETE FROM login_failures")
+    audited_before = await db.fetchval("SELECT coalesce(max(id), 0) FROM audit_log")
+    settings = load_settings({**env, "PEIL_IPV4_PREFIX": "0", "PEIL_IPV6_PREFIX": "0"})
+    async with running_app(settings, database_url) as server:
+        for n in range(20):
+            await attempt(server, f"spray{n}@login.nl", "wrong!", f"192.0.2.{n + 1}")
+        assert (await attempt(server, "ana@login.nl", PASSWORD, "192.0.2.99"))[0] == 429
+        assert (await attempt(server, "ana@login.nl", PASSWORD, "198.51.100.1"))[0] == 303
+    keys = {row["address"] for row in await db.fetch("SELECT address FROM login_failures")}
+    assert keys and all(key.startswith("hmac:") for key in keys), keys  # no address at all
+    details = await db.fetch(
+        "SELECT detail FROM audit_log WHERE action LIKE 'login%' AND id > $1", audited_before
+    )
+    assert len(details) == 22
+    assert {orjson.loads(row["detail"])["address"] for row in details} == {None}
+    await db.execute("DELETE FROM login_failures")
