@@ -18,7 +18,7 @@ import orjson
 from aiohttp import web
 
 from collector.accounts.principal import Principal
-from collector.keys import POOL, SETTINGS
+from collector.keys import POOL, SETTINGS, read_connection
 from collector.rollup.days import day_bounds, local_day
 from collector.store.audit import record
 from dashboard import admin, export, login, page, params, privacy_requests
@@ -90,7 +90,8 @@ def endpoint(allowed: tuple[str, ...], choose: Callable[[Mapping[str, str]], Ans
             params.check_names(query, allowed)
             key, span = params.site_key(query), params.span(query)
             run = choose(query)
-            async with request.app[POOL].acquire() as conn:
+            # Reads: the standby of PEIL_READ_DATABASE_URL when there is one.
+            async with read_connection(request.app) as conn:
                 target = await find_target(conn, user, key, span)
                 return await run(request, conn, target)
         except BadRequest as exc:
@@ -136,7 +137,8 @@ def export_answer(query: Mapping[str, str]) -> Answer:
 
     async def run(request: web.Request, conn: asyncpg.Connection, t: Target) -> web.StreamResponse:
         days = {"site": t.key, "from": t.first.isoformat(), "to": t.last.isoformat()}
-        await record(conn, t.user.email, "export", {**days, "format": fmt})
+        async with request.app[POOL].acquire() as primary:  # a standby takes no writes
+            await record(primary, t.user.email, "export", {**days, "format": fmt})
         span = (day_bounds(t.first, t.timezone)[0], day_bounds(t.last, t.timezone)[1])
         return await export.stream(
             request, conn, (t.site_id, t.key), span, (t.first, t.last), fmt, request.app[SETTINGS]
