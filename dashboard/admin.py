@@ -182,8 +182,8 @@ def site_fields(body: dict[str, Any], settings: Settings, *, adding: bool) -> di
         changes["timezone"] = check_timezone(timezone)
     if (consent := field(body, "consent", str)) is not None:
         changes["consent"] = check_consent(consent)
-    if (contact := field(body, "contact", str)) is not None:
-        changes["contact"] = check_contact(contact)
+    if "contact" in body:  # null or "" clears it
+        changes["contact"] = check_contact(field(body, "contact", str) or "")
     return changes
 
 

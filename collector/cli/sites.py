@@ -73,7 +73,9 @@ def add_site_options(parser: argparse.ArgumentParser, *, required_domain: bool) 
         " none: cookieless (default)",
     )
     parser.add_argument(
-        "--contact", metavar="EMAIL", help="where visitors send privacy requests (the statement)"
+        "--contact",
+        metavar="EMAIL",
+        help="where visitors send privacy requests (the statement names it); '' clears it",
     )
 
 

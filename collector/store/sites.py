@@ -87,8 +87,11 @@ def check_consent(mode: str) -> str:
     return mode
 
 
-def check_contact(contact: str) -> str:
+def check_contact(contact: str) -> str | None:
+    """An email address for privacy requests; "" clears it (None)."""
     contact = contact.strip()
+    if not contact:
+        return None
     if len(contact) > 254 or not _CONTACT.match(contact):
         raise PeilError(f"{contact[:80]!r} is not an email address for privacy requests.")
     return contact

@@ -58,6 +58,8 @@ async def test_sites_are_added_changed_and_removed(call, db):
     )
     assert status == 200 and 'data-consent="required"' in edited["snippet"]
     assert edited["contact"] == "p@api.nl" and edited["name"] == "Api site"
+    status, cleared = await call("PATCH", f"/sites/{site['key']}", {"contact": None})
+    assert status == 200 and cleared["contact"] is None and cleared["consent"] == "required"
     status, listed = await call("GET", "/sites")
     assert site["key"] in [s["key"] for s in listed["sites"]]
     status, removed = await call("DELETE", f"/sites/{site['key']}")
@@ -68,6 +70,7 @@ async def test_sites_are_added_changed_and_removed(call, db):
     )
     assert [tuple(a) for a in actions] == [
         ("boss@admin.nl", "site-add"),
+        ("boss@admin.nl", "site-edit"),
         ("boss@admin.nl", "site-edit"),
         ("boss@admin.nl", "site-remove"),
     ]
