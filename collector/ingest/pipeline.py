@@ -129,8 +129,8 @@ async def receive(incoming: Incoming) -> bool:
 
 async def validate(incoming: Incoming) -> bool:
     """The batch (the body, or the pixel's query); its site and origin; its
-    valid events not seen before, each left out counted by reason. Bots are
-    answered as if stored (and counted)."""
+    valid events not seen before, each left out counted by reason. Bots and
+    requests under Do Not Track or GPC are answered as if stored (and counted)."""
     ingest = incoming.ingest
     try:
         body = incoming.body
@@ -144,6 +144,11 @@ async def validate(incoming: Incoming) -> bool:
     incoming.origin = check_origin(batch, incoming.headers, site)
     if parse_user_agent(incoming.headers.get("User-Agent")).is_bot:
         ingest.metrics.add("dropped:bot", len(batch.events))
+        return False
+    if incoming.headers.get("DNT") == "1" or incoming.headers.get("Sec-GPC") == "1":
+        # The visitor asked not to be tracked: Peil's tracker sends nothing then,
+        # and whatever else sends (the pixel, a hand-made call) is not stored.
+        ingest.metrics.add("dropped:do_not_track", len(batch.events))
         return False
     incoming.events = valid_new_events(batch, site, ingest.recent_ids, incoming.dropped)
     for reason, count in incoming.dropped.items():

@@ -23,6 +23,7 @@ UNKNOWN_KEY_REFRESH_S = 1.0
 class SiteInfo:
     id: int
     domains: tuple[str, ...]
+    consent: str = "none"  # "required": the only mode whose uid/sid are stored
 
 
 class SiteRegistry:
@@ -36,9 +37,11 @@ class SiteRegistry:
     async def load(self) -> None:
         # A site being removed (peil sites remove) takes no more events.
         rows = await self.pool.fetch(
-            "SELECT id, key, domains FROM sites WHERE removing_since IS NULL"
+            "SELECT id, key, domains, consent FROM sites WHERE removing_since IS NULL"
         )
-        self._by_key = {r["key"]: SiteInfo(r["id"], tuple(r["domains"])) for r in rows}
+        self._by_key = {
+            r["key"]: SiteInfo(r["id"], tuple(r["domains"]), r["consent"]) for r in rows
+        }
         self._domains = frozenset(d for r in rows for d in r["domains"])
         self._loaded_at = time.monotonic()
 

@@ -58,6 +58,7 @@ DROP_REASONS = (
     "bad_props",  # custom props not a small flat object
     "duplicate",  # client event id seen within the dedup window
     "bot",  # user agent of a crawler, script or headless browser
+    "do_not_track",  # DNT: 1 or Sec-GPC: 1: the visitor asked not to be tracked
     "unknown_site",  # site key not registered
     "foreign_origin",  # Origin/Referer/url not on the site's domains
     "bad_body",  # the request body was unparseable or of the wrong shape

@@ -24,7 +24,7 @@ import asyncpg
 
 from collector.db.queries import load
 from collector.db.splice import splice
-from collector.privacy.requests import DELETE_BATCH_ROWS, open_request
+from collector.privacy.requests import DELETE_BATCH_ROWS, RUNNING, open_request
 from collector.privacy.subject import Subject, acquired, site_key, subject
 from collector.store import audit
 
@@ -53,6 +53,7 @@ async def forget(
         # First: its snapshot precedes every delete, so whatever a delete
         # cannot see yet is what the request's later checks look at.
         request = await open_request(conn, who)
+        await conn.execute("SELECT pg_advisory_lock($1, $2)", RUNNING, request)
         deleted = 0
 
         def counted(rows: int) -> None:
@@ -61,11 +62,17 @@ async def forget(
 
         try:
             await delete_everywhere(conn, who, counted, progress or _silent, batch_rows)
+            await conn.execute(
+                "UPDATE forget_requests SET completed_at = now() WHERE id = $1", request
+            )
         except BaseException as exc:  # Ctrl-C included: what went is on record
             detail = who.audit_detail(key, rows=deleted, request=request, error=type(exc).__name__)
             with suppress(Exception):  # the original error matters more
                 await audit.record(conn, actor, "forget", detail)
             raise
+        finally:
+            with suppress(Exception):  # a lost connection has let go of it already
+                await conn.execute("SELECT pg_advisory_unlock($1, $2)", RUNNING, request)
         detail = who.audit_detail(key, rows=deleted, request=request)
         await audit.record(conn, actor, "forget", detail)
     return deleted

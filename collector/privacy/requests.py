@@ -57,6 +57,9 @@ RECHECK_LOCK_KEY = 0x7065696C_0007
 # visitor go in 20 statements of some tens of milliseconds each
 # (benchmarks/forget.py).
 DELETE_BATCH_ROWS = 5_000
+# pg_advisory_lock(RUNNING, request id): held by the forget of that request while
+# it runs, so a check can tell a forget at work from one that was cut off.
+RUNNING = 0x7065_0008
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class OpenRequest:
     site_key: str | None
     checked: str  # pg_snapshot as text
     rechecked: int
+    completed_at: datetime | None  # None: its forget has not gone through every partition
 
 
 @dataclass(frozen=True)
@@ -133,8 +137,16 @@ async def check_one(
     actor: str,
     batch_rows: int,
 ) -> Checked:
-    now = await conn.fetchval("SELECT now()")
     until = request.requested_at + limits.margin
+    if request.completed_at is None:
+        if not await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", RUNNING, request.id):
+            return Checked(request.id, 0, False)  # its forget is still at work
+        try:  # its forget was cut off: what it did not reach goes now
+            finished = await finish_forget(conn, request, until, batch_rows)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1, $2)", RUNNING, request.id)
+        await conn.execute(SQL.record_old, request.id, finished)
+    now = await conn.fetchval("SELECT now()")
     settled = now >= until and not await asyncio.to_thread(
         backlog_before, spool_dir, committed, int(until.timestamp() * 1_000_000)
     )
@@ -158,6 +170,28 @@ async def check_one(
             },
         )
     return Checked(request.id, deleted, close)
+
+
+async def finish_forget(
+    conn: asyncpg.Connection, request: OpenRequest, until: datetime, batch_rows: int
+) -> int:
+    """Delete every matching row received before `until`, old or new: the work of a
+    forget that was cut off. Read through the partial uid/sid indexes (consent-mode
+    rows only), hashing each value."""
+    args = (request.subject_hash, request.site_id, until)
+    found = await conn.fetch(splice(SQL.old_partitions, column=request.kind), *args)
+    deleted = 0
+    for partition in sorted(r["partition"] for r in found):
+        delete = splice(SQL.delete_old_batch, partition=partition, column=request.kind)
+        while True:
+            try:
+                rows = await conn.fetchval(delete, *args, batch_rows)
+            except asyncpg.UndefinedTableError:
+                break  # dropped by a purge meanwhile
+            deleted += rows
+            if rows == 0:
+                break
+    return deleted
 
 
 async def delete_new_rows(

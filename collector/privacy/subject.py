@@ -65,7 +65,13 @@ def subject(
         raise PeilError("Name the visitor with exactly one of --uid and --sid.")
     kind, value = ("uid", uid) if uid is not None else ("sid", sid)
     assert value is not None
-    if not value.strip() or len(value) > MAX_ID_LENGTH or "\0" in value:
+    value = value.strip()  # pasted from an email: a space or newline is not part of it
+    if "." in value:
+        raise PeilError(
+            f"That looks like the whole peil_id cookie (uid.created.sid.lastSeen); give the"
+            f" {kind}: {'the part before the first dot' if kind == 'uid' else 'its third part'}."
+        )
+    if not value or len(value) > MAX_ID_LENGTH or "\0" in value:
         raise PeilError(
             f"The {kind} must be the visitor's id from the peil_id cookie"
             f" (1 to {MAX_ID_LENGTH} characters)."

@@ -19,6 +19,10 @@ CREATE TABLE forget_requests (
     -- check reads only rows committed after it.
     checked      pg_snapshot NOT NULL DEFAULT pg_current_snapshot(),
     rechecked    bigint NOT NULL DEFAULT 0,  -- rows the later checks deleted
+    -- Set when the forget itself went through every partition. A request
+    -- without it whose forget is gone (killed, cut off) gets its old rows
+    -- deleted by the next check, by the hash, before it may close.
+    completed_at timestamptz,
     closed_at    timestamptz,
     CHECK ((closed_at IS NULL) = (subject_hash IS NOT NULL))
 );

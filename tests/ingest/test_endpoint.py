@@ -8,9 +8,11 @@ import asyncio
 from dataclasses import replace
 
 import aiohttp
+import asyncpg
 import orjson
 import pytest
 
+from collector.ingest.handlers import INGEST
 from collector.keys import METRICS, WRITER
 from collector.model.vocabulary import EVENT_TYPES
 from tests.support.app import running_app
@@ -217,9 +219,42 @@ async def test_bots_are_answered_but_not_stored(server, site, db, ua):
 
 
 @pytest.mark.parametrize("header", [{"DNT": "1"}, {"Sec-GPC": "1"}])
-async def test_dnt_and_gpc_discard_uid_and_sid(server, site, db, header):
+async def test_dnt_and_gpc_requests_are_answered_but_nothing_is_stored(server, site, db, header):
     event = {"id": new_id(), "t": "pageview"}
+    before = server.app[METRICS].total("dropped:do_not_track")
     status, _, _ = await post(server, body(site, [event], uid="u", sid="s"), headers=header)
+    assert status == 202
+    assert await rows(db, [event["id"]]) == []
+    assert server.app[METRICS].total("dropped:do_not_track") == before + 1
+
+
+@pytest.mark.parametrize("header", [{"DNT": "1"}, {"Sec-GPC": "1"}])
+async def test_the_pixel_under_dnt_or_gpc_stores_nothing(server, site, db, header):
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
+            f"{server.url}/api/p.gif",
+            params={"site": site["key"], "url": "https://www.example.nl/nojs"},
+            headers={"User-Agent": CHROME, "X-Forwarded-For": "203.0.113.8", **header},
+        ) as response,
+    ):
+        assert response.status == 200
+    await server.app[WRITER].flush()
+    assert await db.fetchval("SELECT count(*) FROM events WHERE path = '/nojs'") == 0
+
+
+async def test_a_cookieless_site_stores_no_uid_or_sid_even_if_sent(server, db, database_url):
+    conn = await asyncpg.connect(database_url)
+    try:
+        key = await conn.fetchval(
+            "INSERT INTO sites (key, name, domains) VALUES ('cookieless1', 'C', '{example.nl}')"
+            " RETURNING key"
+        )
+    finally:
+        await conn.close()
+    await server.app[INGEST].sites.load()
+    event = {"id": new_id(), "t": "pageview"}
+    status, _, _ = await post(server, body({"key": key}, [event], uid="u-1", sid="s-1"))
     assert status == 202
     [row] = await rows(db, [event["id"]])
     assert (row["uid"], row["sid"]) == (None, None)

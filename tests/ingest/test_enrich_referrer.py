@@ -6,6 +6,7 @@ import pytest
 
 from collector.ingest.enrich.referrer import (
     host_allowed,
+    kept_query,
     origin_host,
     reduce_referrer,
     split_url,
@@ -122,3 +123,18 @@ def test_host_allowed_ignores_empty_domains():
 )
 def test_origin_host(value, expected):
     assert origin_host(value) == expected
+
+
+def test_a_semicolon_ends_a_kept_parameter_so_nothing_rides_along():
+    keep = ("utm_source", "ref")
+    assert kept_query("utm_source=x;token=abc&ref=1;email=a@b.nl", keep) == "utm_source=x&ref=1"
+    assert kept_query("token=abc;utm_source=x", keep) is None
+
+
+def test_path_parameters_are_not_part_of_the_stored_path():
+    assert split_url("https://www.example.nl/p;jsessionid=ABC?id=7") == (
+        "www.example.nl",
+        "/p",
+        "id=7",
+    )
+    assert split_url("https://www.example.nl/;email=a@b.nl")[1] == "/"

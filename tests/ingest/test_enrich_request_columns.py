@@ -21,7 +21,7 @@ from collector.ingest.validate import Batch, Event
 from collector.model.vocabulary import DEVICE_MOBILE
 from tests.support.client import CHROME
 
-SITE = SiteInfo(3, ("example.nl",))
+SITE = SiteInfo(3, ("example.nl",), "required")
 SALT = b"s" * 32
 SETTINGS = SimpleNamespace(ipv4_prefix=24, ipv6_prefix=48, keep_query=("id", "utm_source"))
 IPHONE = (
@@ -41,10 +41,15 @@ BATCH = Batch(
 )
 
 
-def columns(headers: dict, address: str | None = "203.0.113.77", batch: Batch = BATCH):
+def columns(
+    headers: dict,
+    address: str | None = "203.0.113.77",
+    batch: Batch = BATCH,
+    site: SiteInfo = SITE,
+):
     return enrich.request_columns(
         batch,
-        SITE,
+        site,
         "www.example.nl",
         headers,
         ip_address(address) if address else None,
@@ -85,6 +90,11 @@ def test_the_columns_come_from_the_headers_the_page_and_the_address():
 @pytest.mark.parametrize("header", ["DNT", "Sec-GPC"])
 def test_do_not_track_and_gpc_discard_the_client_ids(header):
     found = columns({"User-Agent": CHROME, header: "1"})
+    assert (found.uid, found.sid) == (None, None)
+
+
+def test_a_cookieless_site_keeps_no_client_ids():
+    found = columns({"User-Agent": CHROME}, site=SiteInfo(3, ("example.nl",)))
     assert (found.uid, found.sid) == (None, None)
 
 

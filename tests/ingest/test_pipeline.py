@@ -28,7 +28,7 @@ from collector.ingest.validate import Refused
 from collector.metrics import Metrics
 from tests.support.client import CHROME
 
-SITE = SiteInfo(7, ("example.nl",))
+SITE = SiteInfo(7, ("example.nl",), "required")
 SALT = bytes(range(32))
 PEER = "127.0.0.1"  # a trusted proxy in these tests
 CLIENT = "203.0.113.77"

@@ -28,7 +28,7 @@ from collector.ingest.validate import (
 )
 from collector.model.vocabulary import EVENT_TYPES
 
-SITE = SiteInfo(1, ("example.nl",))
+SITE = SiteInfo(1, ("example.nl",), "required")
 
 
 def test_an_events_fields_are_the_event_columns_then_its_client_time():

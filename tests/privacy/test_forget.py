@@ -168,3 +168,14 @@ async def test_a_request_closes_after_the_retention_whatever_the_spool(db, sites
     await db.execute("UPDATE forget_requests SET requested_at = now() - interval '31 days'")
     [check] = await recheck(db, spool_dir=tmp_path, retention_days=30, actor="serve")
     assert check.closed
+
+
+def test_an_id_is_taken_without_surrounding_space_and_a_whole_cookie_is_refused():
+    from collector.errors import PeilError
+    from collector.privacy.subject import subject
+
+    assert subject(uid="  k3j4h5g6f7d8s9a0\n").value == "k3j4h5g6f7d8s9a0"
+    with pytest.raises(PeilError, match="whole peil_id cookie"):
+        subject(uid="k3j4h5g6f7d8s9a0.1733000000000.s1s2s3s4.1733000001000")
+    with pytest.raises(PeilError, match="its third part"):
+        subject(sid="k3j4.1733.s1s2.1734")

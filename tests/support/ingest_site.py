@@ -26,8 +26,10 @@ async def add_example_site(database_url: str) -> dict[str, Any]:
     try:
         key = "site" + uuid.uuid4().hex[:8]
         site_id = await conn.fetchval(
-            "INSERT INTO sites (key, name, domains) VALUES ($1, 'Example', '{example.nl}') "
-            "RETURNING id",
+            # Consent mode: the tests check uid/sid end to end (a cookieless site
+            # stores none: tests/ingest/test_endpoint.py).
+            "INSERT INTO sites (key, name, domains, consent)"
+            " VALUES ($1, 'Example', '{example.nl}', 'required') RETURNING id",
             key,
         )
     finally:

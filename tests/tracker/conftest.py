@@ -35,8 +35,10 @@ async def site_pool(database_url: str) -> list[tuple[str, int]]:
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(
-            "INSERT INTO sites (key, name, domains) "
-            "SELECT 'trk' || g || $1, 'Tracker test ' || g, '{localhost}' "
+            # Consent mode on the server: the consent pages' uid/sid are stored
+            # (the cookieless pages send none).
+            "INSERT INTO sites (key, name, domains, consent) "
+            "SELECT 'trk' || g || $1, 'Tracker test ' || g, '{localhost}', 'required' "
             "FROM generate_series(1, $2) AS g RETURNING key, id",
             uuid.uuid4().hex[:8],
             SITES_PER_MODULE,

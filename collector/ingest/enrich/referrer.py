@@ -114,7 +114,9 @@ def split_url(url: str | None) -> tuple[str, str, str | None] | None:
     if split is None:
         return None
     parts, host = split
-    path = parts.path[:MAX_URL_PATH] or "/"
+    # Path parameters (`/p;jsessionid=...`) are a query by another name, and no
+    # report reads them: the path ends at the first ";".
+    path = parts.path.partition(";")[0][:MAX_URL_PATH] or "/"
     return host, path, parts.query or None
 
 
@@ -124,7 +126,9 @@ def kept_query(query: str, keep: Collection[str]) -> str | None:
 
     A name is compared as a reader of the query decodes it (URLSearchParams,
     parse_qsl: "&" separates, "+" is a space, %XX escapes), so `utm%5Fsource=x`
-    is kept as utm_source and `tok%65n=x` is not kept as anything else. What is
+    is kept as utm_source and `tok%65n=x` is not kept as anything else. A ";"
+    ends a parameter (older readers split there too), so `utm_source=x;token=y`
+    keeps `utm_source=x` only. What is
     kept is at most 1000 characters: parameters that would go beyond are left out
     whole, never cut (a cut could leave half an escape, or half a value that
     reads as another).
@@ -132,6 +136,8 @@ def kept_query(query: str, keep: Collection[str]) -> str | None:
     kept: list[str] = []
     size = -1
     for part in query.split("&"):
+        # Some readers also split at ";": a kept value must not carry one on.
+        part = part.partition(";")[0]
         name = part.partition("=")[0]
         if name not in keep and (
             ("%" not in name and "+" not in name) or unquote_plus(name) not in keep

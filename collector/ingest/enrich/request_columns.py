@@ -76,7 +76,12 @@ def request_columns(
     host, path, query = split_url(batch.url) or (None, None, None)
     if query is not None:  # only PEIL_KEEP_QUERY's parameters, before anything is stored
         query = kept_query(query, settings.keep_query)
-    private = headers.get("DNT") == "1" or headers.get("Sec-GPC") == "1"
+    # Identifiers only from a site in consent mode (its tracker sends them after
+    # consent); a cookieless site's statement promises none. Never under DNT/GPC
+    # (such requests are dropped in validate; this holds for direct calls too).
+    private = (
+        site.consent != "required" or headers.get("DNT") == "1" or headers.get("Sec-GPC") == "1"
+    )
     return RequestColumns(
         site_id=site.id,
         visitor=visitor_hash(salt, site.id, address.packed if address else b"", user_agent),
