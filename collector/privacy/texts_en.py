@@ -231,8 +231,9 @@ def rights(f: Facts) -> list[Block]:
         Paragraph(
             t(
                 "You can also object without us: with Do Not Track or Global Privacy Control"
-                " switched on in your browser, Peil sends nothing at all. At {optout} you switch"
-                " measuring off (and on again) in this browser.",
+                " switched on in your browser, Peil sends and stores nothing at all. And on this"
+                " page, Peil's switch ({optout}, shown here in a frame) turns measuring off"
+                " (and on again) in this browser.",
                 optout=Link(f.optout_url, f.optout_url),
             )
         ),

@@ -245,8 +245,9 @@ def rights(f: Facts) -> list[Block]:
         Paragraph(
             t(
                 "Bezwaar maken kan ook zonder ons: staat Do Not Track of Global Privacy Control"
-                " aan in je browser, dan verstuurt Peil helemaal niets. Op {optout} zet je het"
-                " meten in deze browser uit (en weer aan).",
+                " aan in je browser, dan verstuurt en bewaart Peil helemaal niets. En op deze"
+                " pagina zet je met de schakelaar van Peil ({optout}, hier in een kader getoond)"
+                " het meten in deze browser uit (en weer aan).",
                 optout=Link(f.optout_url, f.optout_url),
             )
         ),
