@@ -27,9 +27,11 @@ to the spool):
    `utm_source`), so no other parameter reaches the spool, the visitor
    hash (keyed BLAKE2b of daily salt, site, full address and User-Agent,
    a signed 64-bit integer), and last the address truncated to
-   `PEIL_IPV4_PREFIX`/`PEIL_IPV6_PREFIX` bits. `DNT: 1` or `Sec-GPC: 1`
-   discard `uid`/`sid`. Event times are the server's receive time; client
-   `ts` only orders and spaces the events of one batch (at most 10 minutes).
+   `PEIL_IPV4_PREFIX`/`PEIL_IPV6_PREFIX` bits. `uid`/`sid` are kept only
+   for a site in consent mode (requests under `DNT: 1` or `Sec-GPC: 1`
+   never get here: validate drops them as `do_not_track`). Event times are
+   the server's receive time; client `ts` only orders and spaces the events
+   of one batch (at most 10 minutes).
    What follows from a header or a URL alone (page host and path, reduced
    referrer, Origin host, language, browser columns, element descriptors and
    media sources) is computed and encoded once per distinct value and kept in
@@ -48,7 +50,7 @@ queue, writer), which makes the 202 a promise.
 
 Why events were dropped is answered in the `X-Peil-Dropped` response header
 (for example `bad_field=1, unknown_type=2`) and counted per reason in
-`/metrics`: `unknown_type`, `bad_field`, `bad_props`, `duplicate`, `bot`,
+`/metrics`: `unknown_type`, `bad_field`, `bad_props`, `duplicate`, `bot`, `do_not_track`,
 `unknown_site`, `foreign_origin`, `bad_body`, `too_large`, `rate_limited`,
 `overloaded`, `write_failed`.
 
