@@ -36,6 +36,7 @@ from collector.ingest.enrich.ip_truncation import truncate_ip
 from collector.keys import POOL, SETTINGS
 from collector.store.audit import record
 from dashboard.access import (
+    PRINCIPAL,
     SECRET_TOKEN,
     SESSION_TOKEN,
     cookie_attributes,
@@ -234,6 +235,7 @@ async def log_out(request: web.Request) -> web.Response:
         return web.json_response({"error": "Cross-site logout refused."}, status=403)
     async with request.app[POOL].acquire() as conn:
         await end_session(conn, request[SESSION_TOKEN])
+        await record(conn, request[PRINCIPAL].email, "logout", {})
     response = see_other("/login")
     delete_cookie(response, request.app[SETTINGS], session_cookie(request.app[SETTINGS]))
     return response

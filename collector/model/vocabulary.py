@@ -127,5 +127,4 @@ AUDIT_ACTIONS: tuple[str, ...] = (
     "site-remove",
     "goal-add",
     "goal-remove",
-    "settings",
 )

@@ -75,7 +75,7 @@ async def test_a_login_without_the_forms_csrf_token_is_refused(server, accounts)
             assert r.status == 403
 
 
-async def test_logout_needs_the_sessions_csrf_token(server, accounts):
+async def test_logout_needs_the_sessions_csrf_token_and_is_audited(server, accounts, db):
     async with cookie_session() as http:
         assert (await log_in(http, server.url, "bo@login.nl", PASSWORD)).status == 303
         async with http.post(f"{server.url}/logout", allow_redirects=False) as refused:
@@ -87,6 +87,8 @@ async def test_logout_needs_the_sessions_csrf_token(server, accounts):
             f"{server.url}/logout", headers={"X-CSRF-Token": csrf}, allow_redirects=False
         ) as done:
             assert done.status == 303
+        rows = await db.fetch("SELECT actor FROM audit_log WHERE action = 'logout'")
+        assert "bo@login.nl" in {r["actor"] for r in rows}
         async with http.get(f"{server.url}/api/session") as me:
             assert me.status == 401
 

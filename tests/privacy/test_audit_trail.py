@@ -55,6 +55,6 @@ def test_rows_of_each_kind_of_row():
 
 
 async def test_record_round_trips_the_detail(db, trail):
-    await record(db, "cli:x", "settings", {"a": [1, "ü"]})
-    [row] = await audit_rows(db, None, "settings", actor="cli:x")
+    await record(db, "cli:x", "site-edit", {"a": [1, "ü"]})
+    [row] = await audit_rows(db, None, "site-edit", actor="cli:x")
     assert row.detail == {"a": [1, "ü"]}
