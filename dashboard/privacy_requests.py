@@ -164,6 +164,7 @@ async def audit_route(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/privacy/forget", forget_route)
-    app.router.add_get(f"{PREFIX}/privacy/export", export_route)
+    # No HEAD: it would read (and audit) a visitor's events only to throw them away.
+    app.router.add_get(f"{PREFIX}/privacy/export", export_route, allow_head=False)
     app.router.add_get(f"{PREFIX}/privacy/statement", statement_route)
     app.router.add_get(f"{PREFIX}/audit", audit_route)
