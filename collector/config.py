@@ -405,7 +405,8 @@ class Settings:
         metadata=_declare(
             "PEIL_RATE_LIMIT",
             "50",
-            "ingest requests per second one address may send (bursts of 4x allowed); 0: no limit",
+            "ingest requests per second one client may send, an IPv4 address or an IPv6 /64"
+            " (bursts of 4x allowed); 0: no limit",
             _int_between(0, 1_000_000),
         )
     )
