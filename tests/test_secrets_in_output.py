@@ -91,6 +91,16 @@ def test_an_unreachable_database_is_named_without_its_password(unreachable_env, 
     assert SECRET not in output
 
 
+@pytest.mark.parametrize("argv", [("status",), ("serve",)])
+def test_a_malformed_database_url_is_one_sentence_without_its_password(unreachable_env, argv):
+    env = {**unreachable_env, "PEIL_DATABASE_URL": f"postgresql://peil:{SECRET}@localhost:abc/p"}
+    done = run({**env, "PEIL_PORT": str(free_port())}, *argv)
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "is not one PostgreSQL can be reached at" in output and "Traceback" not in output
+    assert SECRET not in output
+
+
 def test_serve_logs_no_password_from_start_to_stop(database_url, tmp_path):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PEIL_")}
     port = free_port()

@@ -71,6 +71,8 @@ async def connection(url: str) -> AsyncIterator[asyncpg.Connection]:
         )
     except _UNREACHABLE as exc:
         raise unreachable(url, exc) from None
+    except ValueError:  # asyncpg's word for a URL it cannot parse (a port that is no number)
+        raise malformed(url) from None
     try:
         yield conn
     finally:
@@ -91,6 +93,13 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
         )
     except _UNREACHABLE as exc:
         raise unreachable(url, exc) from None
+    except ValueError:
+        raise malformed(url) from None
+
+
+def malformed(url: str) -> PeilError:
+    # Not the parser's message: it may quote the URL, password included.
+    return PeilError(f"The database URL {mask_url(url)} is not one PostgreSQL can be reached at.")
 
 
 def unreachable(url: str, exc: BaseException) -> PeilError:
