@@ -27,6 +27,12 @@ PARTITION_LOCK_KEY = 0x7065696C_0002
 # Today plus this many days always exist (DESIGN.md: partitions ahead).
 DAYS_AHEAD = 3
 
+# Each partition's unique index of client event ids (exactly once across
+# nodes, collector/durable/exactly_once.py) is dropped once the partition is
+# this many days old: a retry or a spool replay that late is not expected,
+# and the index would cost disk for the whole retention.
+ID_INDEX_DAYS = 7
+
 # Set on a partition just before the purge detaches it. Detaching and dropping
 # cannot share one transaction (DETACH ... CONCURRENTLY refuses to run inside
 # one), so a purge interrupted in between leaves a plain table of expired
@@ -45,6 +51,10 @@ _NAME = re.compile(r"^events_(\d{8})$")
 
 def partition_name(day: date) -> str:
     return f"events_{day:%Y%m%d}"
+
+
+def client_id_index_name(day: date) -> str:
+    return f"{partition_name(day)}_client_id"
 
 
 def partition_day(name: str) -> date | None:
@@ -83,6 +93,13 @@ async def ensure_partitions(conn: asyncpg.Connection, first_day: date, last_day:
                         day_end=day_end(day).isoformat(),
                     )
                 )
+                await conn.execute(
+                    splice(
+                        SQL["ensure_partitions.client_ids"],
+                        partition=partition_name(day),
+                        index=client_id_index_name(day),
+                    )
+                )
                 created.append(partition_name(day))
             day += timedelta(days=1)
     return created
@@ -91,9 +108,24 @@ async def ensure_partitions(conn: asyncpg.Connection, first_day: date, last_day:
 async def ensure_partitions_ahead(
     conn: asyncpg.Connection, now: datetime | None = None
 ) -> list[str]:
-    """Today's partition and the next DAYS_AHEAD days'."""
+    """Today's partition and the next DAYS_AHEAD days'; and the client id
+    indexes of partitions older than ID_INDEX_DAYS dropped."""
     today = utc_today(now)
-    return await ensure_partitions(conn, today, today + timedelta(days=DAYS_AHEAD))
+    created = await ensure_partitions(conn, today, today + timedelta(days=DAYS_AHEAD))
+    await drop_client_id_indexes(conn, today - timedelta(days=ID_INDEX_DAYS))
+    return created
+
+
+async def drop_client_id_indexes(conn: asyncpg.Connection, before: date) -> list[str]:
+    """Drop the client id indexes of the partitions of days before `before`."""
+    dropped = []
+    for r in await conn.fetch(SQL["drop_client_id_indexes.list"]):
+        day = partition_day(r["partition"])
+        if day is not None and day < before:
+            # An old day takes no writes: its lock is held for a moment only.
+            await conn.execute(splice(SQL["drop_client_id_indexes.drop"], index=r["index"]))
+            dropped.append(r["index"])
+    return dropped
 
 
 async def list_partitions(conn: asyncpg.Connection) -> list[date]:

@@ -8,12 +8,13 @@ Where a batch comes from, in this order:
    read back from the first record not yet written, until caught up.
 
 Each batch is one transaction: COPY of its rows (binary, rows encoded by
-copy_format.py), the claim of their client ids (exactly_once.py: rows whose
-id another node or an earlier replay stored already are deleted again) and
-the update of spool_progress to its last seq. So a crash at any point leaves
-PostgreSQL either with the whole batch, its ids and its seq, or with none of
-them, and a replay starts exactly after the last committed record. After the
-commit, spool segments that are fully written are deleted.
+copy_format.py) plus the update of spool_progress to its last seq. So a
+crash at any point leaves PostgreSQL either with the whole batch and its
+seq, or with neither, and a replay starts exactly after the last committed
+record. After the commit, spool segments that are fully written are deleted.
+A row whose client id is stored already (another node took the first
+attempt of a retried request) fails the COPY on the partition's unique
+index; the batch is then written without it (exactly_once.py).
 
 A batch that fails is handled by cause:
 - a day without partition: the partition is created and the batch retried;
@@ -47,7 +48,7 @@ from collector.durable.copy_format import (
     split_rows,
 )
 from collector.durable.dedup import RecentIds
-from collector.durable.exactly_once import claim_ids, keep_rotating
+from collector.durable.exactly_once import copy_new_rows, near_midnight
 from collector.durable.queue import EventQueue
 from collector.durable.spool import Orphan, Spool, SpoolRecord
 from collector.metrics import Metrics
@@ -66,14 +67,14 @@ _ROW_REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 REMEMBER_REPLAYED_S = 300
 
 
-async def copy_rows(conn: asyncpg.Connection, rows: list[bytes]) -> None:
+async def copy_rows(conn: asyncpg.Connection, rows: list[bytes], table: str = "events") -> None:
     # asyncpg reads a bytes `source` as a file path, so the data goes as a
     # memoryview (a buffer, sent at once). Not as an async iterable: asyncpg
     # (0.32) then waits for the socket to drain between chunks without any
     # timeout, and a connection lost meanwhile (PostgreSQL crashed during a
     # large COPY) left the writer hanging there for good.
     await conn.copy_to_table(
-        "events", source=memoryview(copy_data(rows)), columns=COLUMNS, format="binary"
+        table, source=memoryview(copy_data(rows)), columns=COLUMNS, format="binary"
     )
 
 
@@ -125,7 +126,6 @@ class Writer:
         self._oldest_unwritten_us = 0
         self._outage_logged_at = 0.0
         self._task: asyncio.Task | None = None
-        self._rotator: asyncio.Task | None = None
         self._stopping = False
         # Held while a batch is out and not yet written, so flush() cannot
         # return while the writer task still has one in flight.
@@ -133,15 +133,10 @@ class Writer:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="writer")
-        self._rotator = asyncio.create_task(keep_rotating(self.pool), name="recent ids")
 
     async def stop(self, timeout_s: float = 10.0) -> None:
         """Write what is pending within `timeout_s`; the rest stays in the spool for next time."""
         self._stopping = True
-        if self._rotator is not None:
-            self._rotator.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._rotator
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, timeout_s)
@@ -323,51 +318,61 @@ class Writer:
         """The batch's rows and its progress in one transaction, whatever it takes."""
         blobs = [r.rows for r in batch.records]
         last_seq = batch.records[-1].seq
-        for attempt in range(2):
+        # A retry's first copy may sit in the next or the previous day's partition.
+        careful = near_midnight([r.received_us for r in batch.records])
+        partitions_added = False
+        for _ in range(3):
             try:
                 async with conn.transaction():
-                    await copy_rows(conn, blobs)
-                    repeated = await claim_ids(conn)
+                    if careful:
+                        written = await copy_new_rows(conn, blobs, copy_rows)
+                    else:
+                        await copy_rows(conn, blobs)
+                        written = batch.rows
                     await record_progress(conn, batch.generation, last_seq)
-                self._count_written(batch.rows, repeated)
+                self._count_written(written, batch.rows - written)
                 return
+            except asyncpg.UniqueViolationError:
+                # An id of the batch is stored already (a retry that reached
+                # another node, or a replay of what one stored): new rows only.
+                careful = True
             except asyncpg.CheckViolationError as exc:
-                if attempt or "no partition" not in str(exc):
+                if partitions_added or "no partition" not in str(exc):
                     break
                 await self._add_partitions(conn, blobs)
+                partitions_added = True
             except _ROW_REFUSED as exc:
                 log.warning("batch refused (%s); isolating the bad rows", type(exc).__name__)
                 break
+        rows = [row for blob in blobs for row in split_rows(blob)]
         async with conn.transaction():
-            written = await self._isolate(conn, [row for blob in blobs for row in split_rows(blob)])
-            repeated = await claim_ids(conn)
+            written, refused = await self._isolate(conn, rows)
             await record_progress(conn, batch.generation, last_seq)
-        self._count_written(written, repeated)
+        self._count_written(written, len(rows) - written - refused)
 
-    def _count_written(self, rows: int, repeated: int) -> None:
-        self.metrics.add("rows_written", rows - repeated)
+    def _count_written(self, written: int, repeated: int) -> None:
+        self.metrics.add("rows_written", written)
         if repeated:
-            # A client's retry on another node, or a replay of what a retry stored.
             self.metrics.add("dropped:duplicate", repeated)
             log.info("%d events were stored already (a retry on another node); not again", repeated)
 
-    async def _isolate(self, conn: asyncpg.Connection, rows: list[bytes]) -> int:
+    async def _isolate(self, conn: asyncpg.Connection, rows: list[bytes]) -> tuple[int, int]:
         """Write what PostgreSQL accepts, bisecting; drop only rows refused alone.
-        Returns the rows written."""
+        Returns the rows written and the rows refused."""
         self.metrics.add("write_errors")
         if len(rows) == 1:
             self.metrics.add("dropped:write_failed")
             log.warning("dropped one event PostgreSQL refused")
-            return 0
-        middle, written = len(rows) // 2, 0
+            return 0, 1
+        middle, written, refused = len(rows) // 2, 0, 0
         for half in (rows[:middle], rows[middle:]):
             try:
                 async with conn.transaction():  # a savepoint: a failure undoes this half only
-                    await copy_rows(conn, half)
-                written += len(half)
+                    written += await copy_new_rows(conn, half, copy_rows)
             except _ROW_REFUSED:
-                written += await self._isolate(conn, half)
-        return written
+                more_written, more_refused = await self._isolate(conn, half)
+                written, refused = written + more_written, refused + more_refused
+        return written, refused
 
     async def _add_partitions(self, conn: asyncpg.Connection, blobs: list[bytes]) -> None:
         # Only the days present: a range from the oldest to the newest could

@@ -102,11 +102,11 @@ async def test_a_replay_cut_short_is_finished_once_by_the_next_process(
     # The second process dies after committing its first replayed batch.
     real_copy, copies = writer_module.copy_rows, []
 
-    async def copy_then_die(conn, rows):
+    async def copy_then_die(conn, rows, *table):
         copies.append(len(rows))
         if len(copies) == 2:
             raise ConnectionResetError("killed")
-        await real_copy(conn, rows)
+        await real_copy(conn, rows, *table)
 
     monkeypatch.setattr(writer_module, "copy_rows", copy_then_die)
     await replay_dying(database_url, tmp_path, ConnectionResetError)

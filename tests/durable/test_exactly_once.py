@@ -1,22 +1,27 @@
-"""Exactly once across nodes (collector/durable/exactly_once.py): two writers
-with spools of their own on one PostgreSQL, as two `peil serve` nodes are.
-A client id stored by one is not stored again by the other, nor by a replay
-of a dead node's spool, nor when both commit it at the same moment; ids are
-remembered across one rotation of the slots and forgotten after two."""
+"""Exactly once across nodes (collector/durable/exactly_once.py): writers with
+spools of their own on one PostgreSQL, as `peil serve` nodes are. A client id
+stored by one is not stored again by another, nor by a replay of a dead
+node's spool, nor when two commit it at the same moment, nor when the two
+copies fall on either side of a UTC midnight; rows without an id are all
+kept; the partitions' id indexes go once a partition is ID_INDEX_DAYS old."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
-import pytest
 
-from collector.durable.copy_format import copy_data
-from collector.durable.exactly_once import claim_ids, rotate_if_due
+from collector.db.partitions import (
+    ID_INDEX_DAYS,
+    client_id_index_name,
+    ensure_partitions,
+    ensure_partitions_ahead,
+)
+from collector.durable.exactly_once import TWIN_SPAN_S, near_midnight
 from collector.durable.spool import claim_orphans
-from collector.durable.writer import COLUMNS, copy_rows
+from collector.durable.writer import copy_rows
 from tests.support.rows import row
 from tests.support.spooling import spooled_writer, submit
 
@@ -28,6 +33,13 @@ async def stored(db: asyncpg.Connection, ids: list[str]) -> list[str]:
 
 def markers(n: int) -> list[str]:
     return [uuid.uuid4().hex for _ in range(n)]
+
+
+async def append(writer, rows: list[bytes], received: datetime) -> None:
+    """One spool record received at `received` (as the handlers append one request)."""
+    durable = writer.spool.append(int(received.timestamp() * 1e6), len(rows), b"".join(rows))
+    if durable is not None:
+        await durable
 
 
 async def test_an_id_stored_by_one_node_is_not_stored_by_the_other(
@@ -53,9 +65,9 @@ async def test_an_id_stored_by_one_node_is_not_stored_by_the_other(
 async def test_a_dead_nodes_replay_does_not_repeat_what_the_retry_stored(
     db, database_url, tmp_path, site
 ):
-    # Node a spooled a request and died before its writer wrote it (and before
-    # it answered); the client retried on node b, which stored it; then node a
-    # starts again and replays its spool.
+    # Node a spooled a request and died before writing (or answering) it; the
+    # client retried on node b, which stored it; then node a starts again and
+    # replays its spool.
     now = datetime.now(UTC)
     ids = markers(20)
     async with spooled_writer(database_url, tmp_path / "a") as dead:
@@ -73,100 +85,89 @@ async def test_a_dead_nodes_replay_does_not_repeat_what_the_retry_stored(
     assert await stored(db, ids) == sorted(ids)
 
 
-async def test_an_id_twice_in_one_batch_is_stored_once(db, database_url, site):
+async def test_an_id_twice_in_one_batch_is_stored_once_and_rows_without_ids_all(
+    db, database_url, tmp_path, site
+):
     now = datetime.now(UTC)
     ids = markers(3)
-    conn = await asyncpg.connect(database_url)
-    try:
-        async with conn.transaction():
-            await copy_rows(conn, [row(site["id"], now, x) for x in [*ids, ids[0], ids[0]]])
-            assert await claim_ids(conn) == 2
-    finally:
-        await conn.close()
+    no_id = await db.fetchval("SELECT count(*) FROM events WHERE client_id IS NULL")
+    async with spooled_writer(database_url, tmp_path) as writer:
+        rows = [row(site["id"], now, x) for x in [*ids, ids[0], ids[0]]]
+        await submit(writer, rows + [row(site["id"], now)] * 3)
+        await writer.flush()
+        assert writer.metrics.total("dropped:duplicate") == 2
+        assert writer.metrics.total("rows_written") == 6
     assert await stored(db, ids) == sorted(ids)
+    assert await db.fetchval("SELECT count(*) FROM events WHERE client_id IS NULL") == no_id + 3
 
 
-async def test_two_nodes_committing_the_same_id_at_once_store_it_once(db, database_url, site):
+async def test_two_nodes_committing_the_same_id_at_once_store_it_once(
+    db, database_url, tmp_path, site
+):
     now = datetime.now(UTC)
     ids = markers(5)
     first = await asyncpg.connect(database_url)
-    second = await asyncpg.connect(database_url)
     try:
         one = first.transaction()
         await one.start()
-        await copy_rows(first, [row(site["id"], now, x) for x in ids])
-        assert await claim_ids(first) == 0  # not committed yet
-
-        async def other_node() -> int:
-            async with second.transaction():
-                await copy_rows(second, [row(site["id"], now, x) for x in ids[2:]])
-                return await claim_ids(second)
-
-        racing = asyncio.create_task(other_node())
-        await asyncio.sleep(0.3)
-        assert not racing.done(), "the second claim must wait for the first transaction"
-        await one.commit()
-        assert await asyncio.wait_for(racing, 10) == 3
+        await copy_rows(first, [row(site["id"], now, x) for x in ids])  # not committed yet
+        async with spooled_writer(database_url, tmp_path) as other:
+            await submit(other, [row(site["id"], now, x) for x in ids[2:] + markers(2)])
+            racing = asyncio.create_task(other.flush())
+            await asyncio.sleep(0.5)
+            assert not racing.done(), "the second COPY must wait for the first transaction"
+            await one.commit()
+            await asyncio.wait_for(racing, 10)
+            assert other.metrics.total("dropped:duplicate") == 3
+            assert other.metrics.total("rows_written") == 2
     finally:
         await first.close()
-        await second.close()
-    assert await stored(db, ids) == sorted(ids)
+    assert sorted(set(await stored(db, ids))) == await stored(db, ids) == sorted(ids)
 
 
-async def test_a_first_copy_rolled_back_leaves_the_id_free(db, database_url, site):
-    now = datetime.now(UTC)
+async def test_copies_on_either_side_of_a_midnight_are_one_event(db, database_url, tmp_path, site):
+    midnight = datetime(2040, 6, 2, tzinfo=UTC)
     ids = markers(4)
-    conn = await asyncpg.connect(database_url)
-    try:
-        with pytest.raises(RuntimeError):
-            async with conn.transaction():
-                await copy_rows(conn, [row(site["id"], now, x) for x in ids])
-                await claim_ids(conn)
-                raise RuntimeError("the batch's COMMIT never happened")
-        async with conn.transaction():
-            await copy_rows(conn, [row(site["id"], now, x) for x in ids])
-            assert await claim_ids(conn) == 0
-    finally:
-        await conn.close()
+    async with (
+        spooled_writer(database_url, tmp_path / "a") as a,
+        spooled_writer(database_url, tmp_path / "b") as b,
+    ):
+        before = midnight - timedelta(seconds=20)
+        await append(a, [row(site["id"], before, x) for x in ids], before)
+        await a.flush()
+        # The retry came 40 s later, after midnight: the other day's partition.
+        after = midnight + timedelta(seconds=20)
+        await append(b, [row(site["id"], after, x) for x in ids[1:]], after)
+        await b.flush()
+        assert b.metrics.total("dropped:duplicate") == 3
+    days = await db.fetch(
+        "SELECT DISTINCT tableoid::regclass::text AS p FROM events WHERE client_id = ANY($1)", ids
+    )
+    assert [d["p"] for d in days] == ["events_20400601"]
     assert await stored(db, ids) == sorted(ids)
 
 
-async def test_ids_outlive_one_rotation_and_not_two(db, database_url, site):
-    now = datetime.now(UTC)
-    ids = markers(2)
-    conn = await asyncpg.connect(database_url)
+def test_near_midnight_covers_the_twin_span_on_both_sides():
+    midnight = datetime(2040, 6, 2, tzinfo=UTC)
 
-    async def write(client_ids: list[str]) -> int:
-        async with conn.transaction():
-            await copy_rows(conn, [row(site["id"], now, x) for x in client_ids])
-            return await claim_ids(conn)
+    def at(seconds: float) -> list[int]:
+        return [int((midnight + timedelta(seconds=seconds)).timestamp() * 1e6)]
 
-    try:
-        assert await write(ids) == 0
-        assert not await rotate_if_due(conn, every_s=3600)  # not due yet
-        assert await rotate_if_due(conn, every_s=0)
-        assert await write(ids) == 2  # found in the other slot
-        assert await rotate_if_due(conn, every_s=0)
-        assert await write(ids) == 0  # forgotten: stored again
-    finally:
-        await conn.close()
-    assert await stored(db, ids) == sorted(ids + ids)
+    assert near_midnight(at(-TWIN_SPAN_S + 1)) and near_midnight(at(TWIN_SPAN_S))
+    assert not near_midnight(at(-TWIN_SPAN_S - 60)) and not near_midnight(at(6 * 3600))
+    assert near_midnight(at(6 * 3600) + at(30))
 
 
-async def test_rows_without_a_client_id_are_all_kept(db, database_url, site):
-    now = datetime.now(UTC)
-    conn = await asyncpg.connect(database_url)
-    try:
-        before = await conn.fetchval("SELECT count(*) FROM events WHERE client_id IS NULL")
-        async with conn.transaction():
-            await conn.copy_to_table(
-                "events",
-                source=memoryview(copy_data([row(site["id"], now)] * 3)),
-                columns=COLUMNS,
-                format="binary",
-            )
-            assert await claim_ids(conn) == 0
-        after = await conn.fetchval("SELECT count(*) FROM events WHERE client_id IS NULL")
-    finally:
-        await conn.close()
-    assert after - before == 3
+async def test_id_indexes_go_once_a_partition_is_old(db, site):
+    today = datetime.now(UTC).date()
+    old, recent = today - timedelta(days=ID_INDEX_DAYS + 1), today - timedelta(days=1)
+    await ensure_partitions(db, old, old)
+    await ensure_partitions(db, recent, recent)
+    assert await has_index(db, old) and await has_index(db, recent)
+    await ensure_partitions_ahead(db)
+    assert not await has_index(db, old)
+    assert await has_index(db, recent) and await has_index(db, today)
+
+
+async def has_index(db: asyncpg.Connection, day: date) -> bool:
+    return await db.fetchval("SELECT to_regclass($1) IS NOT NULL", client_id_index_name(day))
