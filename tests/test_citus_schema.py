@@ -64,19 +64,23 @@ async def test_every_table_follows_the_key_rules(db):
     )
     assert {r["table_name"] for r in columns} == distributed.keys()
     assert {(r["data_type"], r["is_nullable"]) for r in columns} == {("integer", "NO")}
-    # Every primary key and unique index of a distributed table holds site_id.
+    # Every primary key and unique index of a distributed table (and of its
+    # partitions) holds site_id.
     unique = await db.fetch(
         "SELECT t.relname AS table, i.relname AS index,"
         "       bool_or(a.attname = 'site_id') AS has_site_id"
         " FROM pg_index x"
         " JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid"
         " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(x.indkey)"
-        " WHERE x.indisunique AND t.relname = ANY($1)"
+        " WHERE x.indisunique AND (t.relname = ANY($1) OR t.oid IN"
+        "       (SELECT inhrelid FROM pg_inherits WHERE inhparent::regclass::text = ANY($1)))"
         " GROUP BY t.relname, i.relname",
         list(distributed),
     )
     assert [r["index"] for r in unique if not r["has_site_id"]] == []
-    assert {r["table"] for r in unique} >= {"rollup_days", "recent_client_ids"}  # it looked
+    looked = {r["table"] for r in unique}
+    assert {"rollup_days", "rollup_open_seen"} <= looked  # it looked
+    assert any(t.startswith("events_") for t in looked)  # day partitions' client id indexes
     # Foreign keys: distributed -> reference, or distributed -> distributed on
     # site_id alone; a reference table never points at a distributed one.
     keys = await db.fetch(

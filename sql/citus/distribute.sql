@@ -31,7 +31,6 @@ SELECT create_reference_table('forget_requests');
 SELECT create_reference_table('schema_migrations');
 SELECT create_reference_table('spool_progress');
 SELECT create_reference_table('rollup_state');
-SELECT create_reference_table('recent_client_ids_slot');
 
 -- Raw events: the partitioned table and every day partition at once; day
 -- partitions the upkeep job creates later are distributed as they come.
@@ -48,6 +47,5 @@ SELECT create_distributed_table('rollup_open_days', 'site_id', colocate_with => 
 SELECT create_distributed_table('rollup_open_seen', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_open_visits', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_open_media', 'site_id', colocate_with => 'events');
-SELECT create_distributed_table('recent_client_ids', 'site_id', colocate_with => 'events');
 
 COMMIT;
