@@ -55,6 +55,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 import asyncpg
 import orjson
+import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS_PER_REQUEST = 20
@@ -272,6 +273,33 @@ class Collector:
             await asyncio.sleep(0.1)
         raise ChaosError(f"`peil serve` did not answer /healthz within {START_TIMEOUT_S:g} s")
 
+    def pause(self) -> list[psutil.Process]:
+        """SIGSTOP the node, its workers and helpers: it holds what it received, answers nothing."""
+        assert self.process is not None
+        parent = psutil.Process(self.process.pid)
+        stopped = [parent, *parent.children(recursive=True)]
+        for p in stopped:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.suspend()
+        return stopped
+
+    @staticmethod
+    def resume(stopped: list[psutil.Process]) -> None:
+        for p in reversed(stopped):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.resume()
+
+    def writer_duplicates(self) -> int:
+        """Events this node's writers found stored already (another node took the first
+        attempt), from the log lines they write."""
+        total = 0
+        with contextlib.suppress(FileNotFoundError):
+            for line in self.log_path.read_text().splitlines():
+                if "events were stored already" in line:
+                    words = line.split(" events were stored already")[0].split()
+                    total += int(words[-1])
+        return total
+
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
@@ -324,7 +352,7 @@ class Loader:
 
     def __init__(
         self,
-        url: str,
+        url: str | list[str],
         site: str,
         events: int,
         connections: int,
@@ -332,7 +360,8 @@ class Loader:
         progress: Progress | None = None,
         status=None,
     ) -> None:
-        self.url = url + "/api/events"
+        # Several nodes: request i goes first to node i % n, each retry to the next one.
+        self.urls = [u + "/api/events" for u in ([url] if isinstance(url, str) else url)]
         self.site = site
         self.run_id = secrets.token_hex(4)
         self.total = -(-events // EVENTS_PER_REQUEST)
@@ -346,6 +375,7 @@ class Loader:
         self._next = 0
         self._started = 0.0
         self.deadline = float("inf")  # monotonic; after it, unacknowledged requests are given up
+        self.request_timeout_s = REQUEST_TIMEOUT_S
 
     def ids(self, i: int) -> list[str]:
         first = i * EVENTS_PER_REQUEST
@@ -406,15 +436,16 @@ class Loader:
         count = len(self.ids(i))
         self.stats.events_sent += count
         attempt = 0
-        timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+        timeout = aiohttp.ClientTimeout(total=self.request_timeout_s)
         while time.monotonic() < self.deadline:
+            url = self.urls[(i + attempt) % len(self.urls)]
             attempt += 1
             if attempt == 2:
                 self.stats.retried_requests += 1
             self.stats.attempts += 1
             started = time.perf_counter()
             try:
-                async with http.post(self.url, data=body, headers=HEADERS, timeout=timeout) as r:
+                async with http.post(url, data=body, headers=HEADERS, timeout=timeout) as r:
                     await r.read()
                     status, dropped = r.status, r.headers.get("X-Peil-Dropped", "")
                     retry_after = r.headers.get("Retry-After")
@@ -526,29 +557,37 @@ async def truncate_events(database_url: str) -> None:
 
 
 async def wait_written(
-    collector: Collector,
+    collector: Collector | list[Collector],
     http: aiohttp.ClientSession,
     database_url: str,
     site: int,
     expected: int,
     progress: Progress,
 ) -> float:
-    """Until PostgreSQL has `expected` rows and the collector is idle, or nothing moves."""
+    """Until PostgreSQL has `expected` rows and the collectors are idle, or nothing moves."""
+    collectors = [collector] if isinstance(collector, Collector) else collector
     started = time.monotonic()
     last, last_change = -1, started
     while True:
         count = await stored_count(database_url, site) or 0
-        health = await collector.health(http) or {}
-        idle = (
-            health.get("queue_depth") == 0
-            and health.get("spool_oldest_age_s") == 0
-            and health.get("database") == "ok"
-        )
+        idle, busy = True, []
+        for one in collectors:
+            health = await one.health(http) or {}
+            one_idle = (
+                health.get("queue_depth") == 0
+                and health.get("spool_oldest_age_s") == 0
+                and health.get("database") == "ok"
+            )
+            idle = idle and one_idle
+            if not one_idle:
+                busy.append(health)
         if count >= expected and idle:
             return time.monotonic() - started
         if count != last:
             last, last_change = count, time.monotonic()
         elif time.monotonic() - last_change > DRAIN_STALL_S:
+            if busy:
+                progress.say(f"a collector never became idle: {busy}")
             return time.monotonic() - started
         progress.show(f"waiting for the writer: {count:,}/{expected:,} rows stored")
         await asyncio.sleep(0.2)
@@ -584,6 +623,11 @@ async def set_up(work: Path) -> Setup:
     )
 
 
+def node_data_dir(setup: Setup, node: int) -> Path:
+    """Node 0 uses the set-up's data dir; every other node has its own (its own spool)."""
+    return setup.data_dir if node == 0 else setup.data_dir.with_name(f"peil-data-{node}")
+
+
 def spool_generations(data_dir: Path) -> list[str]:
     spool = data_dir / "spool"
     return sorted(p.name for p in spool.iterdir() if p.is_dir()) if spool.is_dir() else []
@@ -595,6 +639,7 @@ def spool_generations(data_dir: Path) -> list[str]:
 @dataclass
 class ChaosReport:
     durability: str
+    nodes: int
     events: int
     sent: int
     acknowledged: int
@@ -606,7 +651,10 @@ class ChaosReport:
     pg_restarts: int
     pg_stops: dict[str, int]
     collector_kills: int
+    kills_per_node: list[int]
     kills_while_pg_down: int
+    stalls: int  # nodes paused until their clients retried elsewhere, then killed
+    writer_duplicates: int  # events a node's writer found stored by another node
     crashes_with_commits_in_flight: int
     catch_up_s_median: float
     catch_up_s_max: float
@@ -632,7 +680,7 @@ class Chaos:
     def __init__(
         self,
         postgres: Postgres,
-        collector: Collector,
+        collector: Collector | list[Collector],
         http: aiohttp.ClientSession,
         args: argparse.Namespace,
         progress: Progress,
@@ -643,23 +691,26 @@ class Chaos:
         self.postgres = postgres
         self.site_id = site_id
         self.acked = acked  # () -> events acknowledged so far
-        self.collector = collector
+        self.collectors = [collector] if isinstance(collector, Collector) else collector
         self.http = http
         self.args = args
         self.progress = progress
         self.database_url = database_url
         self.kills_while_down = 0
+        self.stalls = 0
         self.lost_commit_crashes = 0
         self.recoveries: list[float] = []
         self.state = ""
 
     def plan(self) -> list[str]:
-        steps = []
+        steps = [f"stall:{k % len(self.collectors)}" for k in range(self.args.stalls)]
         for k in range(max(self.args.pg_restarts, self.args.kills)):
             if k < self.args.pg_restarts:
                 steps.append(("pg-fast", "pg-lost-commit", "pg-immediate")[k % 3])
             if k < self.args.kills:
-                steps.append("kill-pg-down" if k % 2 == 1 else "kill")
+                # With several nodes the kills go round them: kill k hits node k % n.
+                node = k % len(self.collectors)
+                steps.append(f"kill-pg-down:{node}" if k % 2 == 1 else f"kill:{node}")
         return steps
 
     async def run(self, started: float) -> None:
@@ -679,6 +730,9 @@ class Chaos:
                 f" acknowledged events {SETTLE_TIMEOUT_S:g} s after the fault ended"
             )
         self.state = ""
+
+    def name(self, node: int) -> str:
+        return "collector" if len(self.collectors) == 1 else f"node {node}"
 
     async def settle(self) -> float:
         """Seconds until PostgreSQL has what was acknowledged so far (the next fault waits)."""
@@ -717,24 +771,50 @@ class Chaos:
             await asyncio.to_thread(self.postgres.stop, mode)
             await asyncio.sleep(outage)
             await asyncio.to_thread(self.postgres.restart)
-        elif step == "kill":
-            self.progress.say(f"{at:6.1f} s  collector: SIGKILL, restart")
-            self.state = ", collector killed"
-            self.collector.kill()
-            await asyncio.sleep(0.5)
-            await self.collector.start(self.http)
-        else:  # the killed process leaves events PostgreSQL does not have yet
+        elif step.startswith("stall:"):
+            # The node holds requests without answering: clients time out and retry on
+            # the next node, which stores them; then the node goes on, spools and writes
+            # what it held, and is killed a moment later (what it had not written yet
+            # is replayed at its restart). Its writer must find every one stored.
+            node = int(step.partition(":")[2])
+            collector = self.collectors[node]
+            stall = self.args.request_timeout + 1.0
             self.progress.say(
-                f"{at:6.1f} s  PostgreSQL: stop -m immediate; collector: SIGKILL while it is down"
+                f"{at:6.1f} s  {self.name(node)}: SIGSTOP for {stall:g} s (clients retry"
+                " elsewhere), SIGCONT, SIGKILL 0.3 s later, restart"
             )
-            self.state = ", PostgreSQL down, collector killed"
+            self.state = f", {self.name(node)} stalled"
+            stopped = collector.pause()
+            await asyncio.sleep(stall)
+            collector.resume(stopped)
+            await asyncio.sleep(0.3)
+            collector.kill()
+            self.stalls += 1
+            await asyncio.sleep(0.5)
+            await collector.start(self.http)
+        elif step.startswith("kill:"):
+            node = int(step.partition(":")[2])
+            collector = self.collectors[node]
+            self.progress.say(f"{at:6.1f} s  {self.name(node)}: SIGKILL, restart")
+            self.state = f", {self.name(node)} killed"
+            collector.kill()
+            await asyncio.sleep(0.5)
+            await collector.start(self.http)
+        else:  # the killed process leaves events PostgreSQL does not have yet
+            node = int(step.partition(":")[2])
+            collector = self.collectors[node]
+            self.progress.say(
+                f"{at:6.1f} s  PostgreSQL: stop -m immediate; {self.name(node)}: SIGKILL while"
+                " it is down"
+            )
+            self.state = f", PostgreSQL down, {self.name(node)} killed"
             await asyncio.to_thread(self.postgres.stop, "immediate")
             await asyncio.sleep(outage / 2)
-            self.collector.kill()
+            collector.kill()
             self.kills_while_down += 1
             await asyncio.sleep(outage / 2)
             await asyncio.to_thread(self.postgres.restart)
-            await self.collector.start(self.http)
+            await collector.start(self.http)
         self.state = ""
 
 
@@ -742,12 +822,18 @@ async def run_chaos(args: argparse.Namespace, work: Path, progress: Progress) ->
     begun = time.monotonic()
     setup = await set_up(work)
     try:
-        env = peil_env(setup.database_url, setup.data_dir, free_port(), args.durability)
-        collector = Collector(env, setup.log_path)
+        collectors = [
+            Collector(
+                peil_env(setup.database_url, node_data_dir(setup, n), free_port(), args.durability),
+                setup.log_path if n == 0 else setup.log_path.with_name(f"serve-{n}.log"),
+            )
+            for n in range(args.nodes)
+        ]
         async with aiohttp.ClientSession() as http:
-            await collector.start(http)
+            for collector in collectors:
+                await collector.start(http)
             loader = Loader(
-                collector.url,
+                [c.url for c in collectors],
                 setup.site_key,
                 args.events,
                 args.connections,
@@ -756,7 +842,7 @@ async def run_chaos(args: argparse.Namespace, work: Path, progress: Progress) ->
             )
             chaos = Chaos(
                 setup.postgres,
-                collector,
+                collectors,
                 http,
                 args,
                 progress,
@@ -765,6 +851,7 @@ async def run_chaos(args: argparse.Namespace, work: Path, progress: Progress) ->
                 lambda: loader.stats.events_acked,
             )
             loader.status = lambda: chaos.state
+            loader.request_timeout_s = args.request_timeout
             loader.deadline = time.monotonic() + args.duration + args.give_up_after
             load_task = asyncio.create_task(loader.run())
             try:
@@ -774,12 +861,15 @@ async def run_chaos(args: argparse.Namespace, work: Path, progress: Progress) ->
                 raise
             stats = await load_task
             drain_s = await wait_written(
-                collector, http, setup.database_url, setup.site_id, stats.events_acked, progress
+                collectors, http, setup.database_url, setup.site_id, stats.events_acked, progress
             )
             await asyncio.sleep(1.0)  # a late duplicate would show now
             progress.clear()
-            status = await collector.stop()
-        leftover = spool_generations(setup.data_dir)
+            statuses = [await c.stop() for c in collectors]
+            status = next((x for x in statuses if x != 0), 0)  # 0 when every node exited 0
+        leftover = [
+            g for n in range(args.nodes) for g in spool_generations(node_data_dir(setup, n))
+        ]
         verdict = verify(
             loader.all_ids(),
             loader.acked_ids(),
@@ -792,6 +882,7 @@ async def run_chaos(args: argparse.Namespace, work: Path, progress: Progress) ->
     pg = setup.postgres.stops
     return ChaosReport(
         durability=args.durability,
+        nodes=args.nodes,
         events=args.events,
         sent=verdict.sent,
         acknowledged=verdict.acknowledged,
@@ -802,7 +893,10 @@ async def run_chaos(args: argparse.Namespace, work: Path, progress: Progress) ->
         unacknowledged=verdict.unacknowledged,
         pg_restarts=sum(pg.values()),
         pg_stops=dict(pg),
-        collector_kills=collector.kills,
+        collector_kills=sum(c.kills for c in collectors),
+        kills_per_node=[c.kills for c in collectors],
+        stalls=chaos.stalls,
+        writer_duplicates=sum(c.writer_duplicates() for c in collectors),
         kills_while_pg_down=chaos.kills_while_down,
         crashes_with_commits_in_flight=chaos.lost_commit_crashes,
         catch_up_s_median=round(statistics.median(chaos.recoveries or [0]), 2),
@@ -828,14 +922,17 @@ def print_chaos(report: ChaosReport, log_path: Path | None) -> None:
     r = report
     stops = ", ".join(f"{k} {v}" for k, v in r.pg_stops.items())
     print(
-        f"durability {r.durability}: {r.events:,} events in {r.events // EVENTS_PER_REQUEST:,}"
-        f" requests of {EVENTS_PER_REQUEST}\n"
+        f"durability {r.durability}, {r.nodes} node(s): {r.events:,} events in"
+        f" {r.events // EVENTS_PER_REQUEST:,} requests of {EVENTS_PER_REQUEST}\n"
         f"  sent {r.sent:,}  acknowledged {r.acknowledged:,}  stored {r.stored:,}"
         f"  duplicates {r.duplicates:,}  missing {r.missing:,}  unexpected {r.unexpected:,}"
         f"  never acknowledged {r.unacknowledged:,}\n"
         f"  PostgreSQL restarts {r.pg_restarts} ({stops}; {r.crashes_with_commits_in_flight}"
         f" with a COMMIT whose answer was lost)  collector kills"
-        f" {r.collector_kills} ({r.kills_while_pg_down} while PostgreSQL was down)\n"
+        f" {r.collector_kills} ({r.kills_while_pg_down} while PostgreSQL was down;"
+        f" per node {r.kills_per_node}); stalls {r.stalls}\n"
+        f"  events a writer found stored by another node (not stored again):"
+        f" {r.writer_duplicates:,}\n"
         f"  after a fault, PostgreSQL had every event acknowledged so far within"
         f" {r.catch_up_s_median:.1f} s (median), {r.catch_up_s_max:.1f} s (max)\n"
         f"  load {r.load_s:.1f} s  drain {r.drain_s:.1f} s  elapsed {r.elapsed_s:.1f} s"
@@ -978,6 +1075,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--pg-restarts", type=int, default=4, help="PostgreSQL stops and starts")
     parser.add_argument("--kills", type=int, default=4, help="SIGKILLs of the collector")
+    parser.add_argument(
+        "--stalls",
+        type=int,
+        default=None,
+        help="SIGSTOPs of a node until its clients time out and retry on another, then SIGKILL"
+        " (default: 2 with several nodes, else 0)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=REQUEST_TIMEOUT_S,
+        help="seconds a client waits for an answer before it retries (on the next node)",
+    )
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="collector nodes on the one PostgreSQL, each with its own data dir (spool) and"
+        " port; requests are spread over them and a retry goes to the next node, the kills"
+        " go round them",
+    )
     parser.add_argument("--outage", type=float, default=3.0, help="seconds PostgreSQL stays down")
     parser.add_argument(
         "--give-up-after",
@@ -999,6 +1117,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.events < 1 or args.connections < 1 or args.duration <= 0 or args.repeat < 1:
         parser.error("--events, --connections, --duration and --repeat must be positive")
+    if args.nodes < 1:
+        parser.error("--nodes must be at least 1")
+    if args.stalls is None:
+        args.stalls = 2 if args.nodes > 1 else 0
     if args.pg_restarts < 0 or args.kills < 0 or args.outage < 0:
         parser.error("--pg-restarts, --kills and --outage cannot be negative")
     return args

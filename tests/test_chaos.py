@@ -1,8 +1,12 @@
-"""The short form of benchmarks/chaos.py that CI runs: 20,000 uniquely identified
-events while PostgreSQL is stopped and started (once with a COMMIT whose
-answer is lost) and the collector is killed with SIGKILL, twice each; every
-acknowledged event must be stored exactly once. The benchmark runs its own
-embedded PostgreSQL in a temporary directory, not the session's server."""
+"""The short forms of benchmarks/chaos.py that CI runs: 20,000 uniquely
+identified events while PostgreSQL is stopped and started (once with a
+COMMIT whose answer is lost) and the collector is killed with SIGKILL, twice
+each; and 10,000 over two nodes on one PostgreSQL, each with its own spool,
+clients retrying unanswered requests on the other node, while either node is
+killed, one is stalled until its clients retried elsewhere (then killed), and
+PostgreSQL restarts. Every acknowledged event must be stored exactly once.
+The benchmark runs its own embedded PostgreSQL in a temporary directory, not
+the session's server."""
 
 from __future__ import annotations
 
@@ -25,6 +29,10 @@ from tests.support.wait import eventually_async
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "benchmarks" / "chaos.py"
 SHORT_FORM = "--events 20000 --pg-restarts 2 --kills 2 --duration 25 --outage 2 --give-up-after 60"
+TWO_NODES = (
+    "--nodes 2 --events 10000 --pg-restarts 1 --kills 2 --stalls 1 --request-timeout 2"
+    " --duration 16 --outage 2 --give-up-after 60"
+)
 
 
 def load_chaos():
@@ -69,6 +77,34 @@ def test_acknowledged_events_survive_postgres_restarts_and_kills_exactly_once(tm
     assert r["pg_restarts"] == 3 and r["crashes_with_commits_in_flight"] == 1, r
     assert r["collector_kills"] == 2 and r["kills_while_pg_down"] == 1, r
     assert r["failures"], "no request failed: the collector was never really down"
+    assert r["leftover_generations"] == [] and r["serve_exit_status"] == 0, r
+
+
+def test_two_nodes_store_every_acknowledged_event_once_whichever_took_it(tmp_path):
+    figures = tmp_path / "chaos.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEIL_")}
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), *TWO_NODES.split(), "--json", str(figures)],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    r = json.loads(figures.read_text())
+    assert r["nodes"] == 2
+    assert r["sent"] == r["acknowledged"] == r["stored"] == 10_000, r
+    assert (r["duplicates"], r["missing"], r["unexpected"]) == (0, 0, 0), r
+    # Node 0 was stalled then killed, and killed again; node 1 killed while
+    # PostgreSQL was down; PostgreSQL stopped twice.
+    assert r["kills_per_node"] == [2, 1] and r["stalls"] == 1, r
+    assert r["pg_restarts"] == 2 and r["kills_while_pg_down"] == 1, r
+    # The stalled node's clients retried on the other node, which stored their
+    # events; the stalled node then wrote (or replayed) what it held, and its
+    # writer found each one stored already.
+    assert r["writer_duplicates"] > 0, r
+    assert r["failures"].get("TimeoutError"), r
     assert r["leftover_generations"] == [] and r["serve_exit_status"] == 0, r
 
 

@@ -270,6 +270,8 @@ class Writer:
         await forget(self.pool, orphan.generation)
         self.orphans.pop(0)
         self.spool.other_bytes = sum(o.bytes for o in self.orphans)
+        if not self.has_work():
+            self._oldest_unwritten_us = 0  # else /healthz kept the replay's age for good
         log.info("spool: replayed generation %s", orphan.generation)
 
     def _give_back(self, batch: Batch) -> None:
