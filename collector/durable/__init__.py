@@ -8,8 +8,10 @@ An accepted request's rows (already encoded for binary COPY by ingest, see
     -> writer (COPY batches + spool_progress in one transaction)
     -> PostgreSQL `events`
 
-`dedup` drops client event ids seen in the last minutes, so a retried beacon
-is stored once.
+`dedup` drops client event ids this process saw in the last minutes, before
+they reach its spool; `exactly_once` makes PostgreSQL the judge across
+processes and nodes: each day partition has a unique index of client ids,
+and a batch that repeats an id is written without it.
 
 What a 202 promises, whatever happens to PostgreSQL or to the collector:
 
@@ -48,10 +50,15 @@ What a 202 promises, whatever happens to PostgreSQL or to the collector:
   stops it.
 - A record cut short by a crash was never acknowledged (its sync did not
   finish) and is ignored; a record whose CRC does not match is logged.
-- Duplicates from client retries are caught per worker process (the ids of
-  the last two to four minutes): with `--workers N`, a retry that the kernel
-  hands to another worker than the first attempt is stored again. The
-  tracker does not retry a beacon that reached the server.
+- **Several workers or nodes** (`--workers N`, several `peil serve` on one
+  PostgreSQL, each with its own spool): a client retrying an unanswered
+  request on another worker or node is stored once, whether the first
+  attempt is written later by a node that was only slow, or replayed by one
+  that died after spooling it. The partitions' unique index decides, in the
+  batch's transaction (exactly_once.py has the limits: a retry more than 20
+  minutes late across a UTC midnight, a spool replayed after its day's index
+  is gone, 7 days). The tracker does not retry a beacon that reached the
+  server.
 
 `PEIL_DURABILITY=memory` answers without waiting for the sync: the rows
 reach the spool file a moment later (a process crash can lose that moment,
@@ -66,7 +73,10 @@ ignores Ctrl-C and ends with its worker, even one killed with SIGKILL) and
 tests/test_chaos.py, which runs benchmarks/chaos.py in a short form: 20,000
 uniquely identified events while PostgreSQL is stopped, crashed with
 COMMITs in flight and restarted, and the collector is killed with SIGKILL
-and restarted; then sent = acknowledged = stored, with no duplicates;
+and restarted; then sent = acknowledged = stored, with no duplicates; and
+its two-node form, clients retrying on the other node while either node is
+killed or stalled until its clients gave up on it (test_exactly_once.py
+has the same cases one by one);
 tests/test_serve.py kills serve with SIGKILL and finds none of its
 processes alive 5 s later.
 """

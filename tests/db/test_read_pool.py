@@ -15,12 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 
 from collector.config import load_settings
 from collector.db.migrate import prepare_database
 from collector.keys import READ_POOL, read_connection
+from collector.store.sites import add_site
 from tests.support.accounts import add_account, add_token, cookie_session, log_in
 from tests.support.app import running_app
 from tests.support.wait import eventually_async
@@ -87,6 +89,14 @@ async def app(cluster, tmp_path):
         yield running
 
 
+async def replayed(standby_url: str, key: str) -> bool:
+    conn = await asyncpg.connect(standby_url)
+    try:
+        return await conn.fetchval("SELECT EXISTS (SELECT FROM sites WHERE key = $1)", key)
+    finally:
+        await conn.close()
+
+
 async def in_recovery(app) -> bool:
     async with read_connection(app) as conn:
         return await conn.fetchval("SELECT pg_is_in_recovery()")
@@ -107,33 +117,74 @@ async def test_reads_go_to_the_standby_and_to_the_primary_while_it_is_down(app, 
     await eventually_async(lambda: in_recovery(app.app), what="reads back on the standby")
 
 
+async def test_the_stats_api_answers_while_the_standby_is_down(app, cluster):
+    primary_url, standby, _ = cluster
+    primary = await asyncpg.connect(primary_url)
+    try:
+        await add_account(primary, "stats@example.nl", "correct horse battery", role="admin")
+        _, token = await add_token(primary, "stats@example.nl")
+        site = await add_site(primary, "Stats", ["stats.example.nl"], None, "UTC")
+    finally:
+        await primary.close()
+    bearer = {"Authorization": f"Bearer {token}"}
+    url = f"{app.url}/api/stats/realtime?site={site.key}"
+    async with aiohttp.ClientSession() as http:
+        await eventually_async(lambda: in_recovery(app.app), what="standby caught up")
+
+        async def realtime() -> int:
+            async with http.get(url, headers=bearer) as r:
+                return r.status
+
+        # The site was added a moment ago on the primary: once the standby has
+        # replayed it, the standby answers.
+        await eventually_async(lambda: _is(realtime(), 200), what="realtime from the standby")
+        await asyncio.to_thread(standby.stop, "immediate")
+        try:
+            assert await realtime() == 200  # from the primary
+            assert not app.app[READ_POOL].standby_up
+        finally:
+            await asyncio.to_thread(standby.start)
+
+
+async def _is(status, expected: int) -> bool:
+    return await status == expected
+
+
 async def test_dashboard_writes_land_on_the_primary(app, cluster):
     primary_url, _, standby_url = cluster
     primary = await asyncpg.connect(primary_url)
     try:
         await add_account(primary, "reader@example.nl", "correct horse battery", role="admin")
         _, token = await add_token(primary, "reader@example.nl")
+        site = await add_site(primary, "Export", ["export.example.nl"], None, "UTC")
     finally:
         await primary.close()
     async with cookie_session() as http:
         answer = await log_in(http, app.url, "reader@example.nl", "correct horse battery")
         assert answer.status == 303  # the session row was written
-        async with http.get(
-            f"{app.url}/api/sites", headers={"Authorization": f"Bearer {token}"}
-        ) as r:
+        bearer = {"Authorization": f"Bearer {token}"}
+        async with http.get(f"{app.url}/api/sites", headers=bearer) as r:
             assert r.status == 200  # and so was the token's last_used_at
+        await eventually_async(lambda: replayed(standby_url, site.key), what="site on the standby")
+        async with http.get(f"{app.url}/api/export?site={site.key}", headers=bearer) as r:
+            assert r.status == 200, await r.text()  # its audit row was written
+            await r.read()
     primary = await asyncpg.connect(primary_url)
     try:
         assert not await primary.fetchval("SELECT pg_is_in_recovery()")
-        assert await primary.fetchval("SELECT count(*) FROM sessions") == 1
-        assert await primary.fetchval("SELECT last_used_at IS NOT NULL FROM api_tokens")
+        assert await primary.fetchval("SELECT count(*) FROM sessions") >= 1
+        assert await primary.fetchval(
+            "SELECT last_used_at IS NOT NULL FROM api_tokens"
+            " WHERE id = (SELECT max(id) FROM api_tokens)"
+        )
+        assert await primary.fetchval("SELECT count(*) FROM audit_log WHERE action = 'export'") == 1
     finally:
         await primary.close()
     # The standby has them through replication only.
     standby = await asyncpg.connect(standby_url)
     try:
         await eventually_async(
-            lambda: standby.fetchval("SELECT count(*) = 1 FROM sessions"), what="replayed"
+            lambda: standby.fetchval("SELECT count(*) >= 1 FROM sessions"), what="replayed"
         )
     finally:
         await standby.close()
