@@ -18,7 +18,16 @@ queue would. At the end it waits until the collector has written everything,
 stops it with SIGTERM, and compares with PostgreSQL: sent = acknowledged =
 stored, no duplicate and no missing id; the exit status is 1 otherwise.
 
+With --nodes N it starts N nodes on the one PostgreSQL, each with its own
+data dir (spool) and port: request i goes to node i % N first and each retry
+to the next node, the kills go round the nodes, and --stalls (2 by default
+with several nodes) SIGSTOPs a node until its clients gave up on it and
+retried elsewhere (--request-timeout), then lets it go on and kills it 0.3 s
+later: what it held is written or replayed after the other node stored it,
+and must not be stored again (the writers' log lines count those events).
+
     python benchmarks/chaos.py                         # 200,000 events, 4 + 4 faults
+    python benchmarks/chaos.py --nodes 2               # two nodes, + 2 stalls
     python benchmarks/chaos.py --events 20000 --pg-restarts 2 --kills 2 --duration 25
     python benchmarks/chaos.py --throughput --events 200000 --repeat 3
 
