@@ -229,8 +229,6 @@ def run_wrk(port: int, site: str, batch: int, args: argparse.Namespace) -> Load:
     )
 
 
-
-
 def stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     try:

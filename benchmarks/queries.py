@@ -36,6 +36,9 @@ from aiohttp import web
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from collector.accounts.passwords import hash_password  # noqa: E402
+from collector.accounts.tokens import create_token  # noqa: E402
+from collector.accounts.users import add_user  # noqa: E402
 from collector.app import make_app  # noqa: E402
 from collector.config import load_settings  # noqa: E402
 from collector.db.connect import _with_database  # noqa: E402
@@ -45,9 +48,6 @@ from collector.db.partitions import ensure_partitions  # noqa: E402
 from collector.rollup.days import day_bounds  # noqa: E402
 from collector.rollup.job import fold_new  # noqa: E402
 from collector.rollup.media_plays import MEDIA_CODES, MediaEvent, summarize  # noqa: E402
-from collector.accounts.passwords import hash_password  # noqa: E402
-from collector.accounts.tokens import create_token  # noqa: E402
-from collector.accounts.users import add_user  # noqa: E402
 
 SMALL_SITES = 10
 BIG_SHARE = 0.9

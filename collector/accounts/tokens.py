@@ -78,9 +78,7 @@ async def create_token(
         user_id = await conn.fetchval("SELECT id FROM users WHERE lower(email) = lower($1)", email)
         if user_id is None:
             raise PeilError(f"There is no user {email[:80]}; add one with: peil users add EMAIL.")
-        token_id = await conn.fetchval(
-            SQL.create_token, user_id, token_hash(token), name, expires
-        )
+        token_id = await conn.fetchval(SQL.create_token, user_id, token_hash(token), name, expires)
         detail = {"token": token_id, "user": email, "name": name, "expires_days": expires_days}
         await record(conn, actor, "token-create", detail)
     return token_id, token

@@ -152,15 +152,18 @@ async def test_a_json_body_that_arrives_in_pieces_is_read_whole(server, admin, d
 async def test_odd_admin_paths_and_fields_are_4xx_in_one_sentence(
     server, admin, method, path, body
 ):
-    async with cookie_session() as http, http.request(
-        method,
-        server.url + path,
-        data=orjson.dumps(body) if body is not None else None,
-        headers={
-            "Cookie": admin["cookie"],
-            "X-CSRF-Token": admin["csrf"],
-            "Content-Type": "application/json",
-        },
-    ) as response:
+    async with (
+        cookie_session() as http,
+        http.request(
+            method,
+            server.url + path,
+            data=orjson.dumps(body) if body is not None else None,
+            headers={
+                "Cookie": admin["cookie"],
+                "X-CSRF-Token": admin["csrf"],
+                "Content-Type": "application/json",
+            },
+        ) as response,
+    ):
         assert response.status in (400, 404), await response.text()
         assert (await response.json())["error"]
