@@ -35,6 +35,7 @@ the margin and by its own jobs process, if it runs them.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -180,18 +181,12 @@ async def finish_forget(
     rows only), hashing each value."""
     args = (request.subject_hash, request.site_id, until)
     found = await conn.fetch(splice(SQL.old_partitions, column=request.kind), *args)
-    deleted = 0
-    for partition in sorted(r["partition"] for r in found):
-        delete = splice(SQL.delete_old_batch, partition=partition, column=request.kind)
-        while True:
-            try:
-                rows = await conn.fetchval(delete, *args, batch_rows)
-            except asyncpg.UndefinedTableError:
-                break  # dropped by a purge meanwhile
-            deleted += rows
-            if rows == 0:
-                break
-    return deleted
+    return await _delete_in_batches(
+        conn,
+        found,
+        lambda partition: splice(SQL.delete_old_batch, partition=partition, column=request.kind),
+        (*args, batch_rows),
+    )
 
 
 async def delete_new_rows(
@@ -200,12 +195,28 @@ async def delete_new_rows(
     """Delete the matching rows committed after the request's snapshot and received before until."""
     args = (request.checked, request.subject_hash, request.site_id, until)
     found = await conn.fetch(splice(SQL.new_partitions, column=request.kind), *args)
+    return await _delete_in_batches(
+        conn,
+        found,
+        lambda partition: splice(SQL.delete_new_batch, partition=partition, column=request.kind),
+        (*args, batch_rows),
+    )
+
+
+async def _delete_in_batches(
+    conn: asyncpg.Connection,
+    found: list[asyncpg.Record],
+    delete_in: Callable[[str], str],
+    args: tuple,
+) -> int:
+    """In each partition `found`, run `delete_in(partition)` with `args` until a batch
+    deletes nothing; how many rows went."""
     deleted = 0
     for partition in sorted(r["partition"] for r in found):
-        delete = splice(SQL.delete_new_batch, partition=partition, column=request.kind)
+        delete = delete_in(partition)
         while True:
             try:
-                rows = await conn.fetchval(delete, *args, batch_rows)
+                rows = await conn.fetchval(delete, *args)
             except asyncpg.UndefinedTableError:
                 break  # dropped by a purge meanwhile
             deleted += rows

@@ -5,26 +5,17 @@ things 404; every change is audited with the acting admin."""
 
 from __future__ import annotations
 
-import asyncpg
 import orjson
 import pytest
 
-from tests.support.accounts import add_account, cookie_session, log_in
+from tests.support.accounts import admin_client, cookie_session, log_in
 
 PASSWORD = "admin api password"
 
 
 @pytest.fixture(scope="module")
 async def admin(server, database_url):
-    conn = await asyncpg.connect(database_url)
-    try:
-        await add_account(conn, "boss@admin.nl", PASSWORD, "admin")
-    finally:
-        await conn.close()
-    http = cookie_session()
-    assert (await log_in(http, server.url, "boss@admin.nl", PASSWORD)).status == 303
-    async with http.get(f"{server.url}/api/session") as me:
-        http.headers["X-CSRF-Token"] = (await me.json())["csrf"]
+    http = await admin_client(server.url, database_url, "boss@admin.nl", PASSWORD)
     yield http
     await http.close()
 
@@ -37,13 +28,6 @@ def call(server, admin):
             return response.status, orjson.loads(await response.read())
 
     return send
-
-
-@pytest.fixture
-async def db(database_url):
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
 
 
 async def test_sites_are_added_changed_and_removed(call, db):

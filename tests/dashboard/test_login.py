@@ -40,13 +40,6 @@ async def accounts(database_url):
         await conn.close()
 
 
-@pytest.fixture
-async def db(database_url):
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
-
-
 def from_address(address: str) -> dict[str, str]:
     return {"X-Forwarded-For": address}
 

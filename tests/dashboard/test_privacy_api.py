@@ -8,11 +8,10 @@ from __future__ import annotations
 import csv
 import io
 
-import asyncpg
 import orjson
 import pytest
 
-from tests.support.accounts import add_account, cookie_session, log_in
+from tests.support.accounts import admin_client
 from tests.support.visitors import add_events, add_site
 
 PASSWORD = "privacy api password"
@@ -20,24 +19,9 @@ PASSWORD = "privacy api password"
 
 @pytest.fixture(scope="module")
 async def admin(server, database_url):
-    conn = await asyncpg.connect(database_url)
-    try:
-        await add_account(conn, "dpo@privacy.nl", PASSWORD, "admin")
-    finally:
-        await conn.close()
-    http = cookie_session()
-    assert (await log_in(http, server.url, "dpo@privacy.nl", PASSWORD)).status == 303
-    async with http.get(f"{server.url}/api/session") as me:
-        http.headers["X-CSRF-Token"] = (await me.json())["csrf"]
+    http = await admin_client(server.url, database_url, "dpo@privacy.nl", PASSWORD)
     yield http
     await http.close()
-
-
-@pytest.fixture
-async def db(database_url):
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
 
 
 async def test_forget_deletes_that_visitor_only_and_says_how_many(server, admin, db):

@@ -12,24 +12,16 @@ import asyncpg
 import orjson
 import pytest
 
-from tests.support.accounts import add_account, cookie_session, log_in
+from tests.support.accounts import admin_client, cookie_session
 
 PASSWORD = "raw requests password"
 
 
 @pytest.fixture(scope="module")
 async def admin(server, database_url):
-    conn = await asyncpg.connect(database_url)
-    try:
-        await add_account(conn, "raw@raw.nl", PASSWORD, "admin")
-    finally:
-        await conn.close()
-    http = cookie_session()
-    assert (await log_in(http, server.url, "raw@raw.nl", PASSWORD)).status == 303
-    async with http.get(f"{server.url}/api/session") as me:
-        csrf = (await me.json())["csrf"]
+    http = await admin_client(server.url, database_url, "raw@raw.nl", PASSWORD)
     cookie = next(c for c in http.cookie_jar if c.key == "peil_session")
-    yield {"cookie": f"peil_session={cookie.value}", "csrf": csrf}
+    yield {"cookie": f"peil_session={cookie.value}", "csrf": http.headers["X-CSRF-Token"]}
     await http.close()
 
 

@@ -9,7 +9,6 @@ import asyncio
 from contextlib import suppress
 
 import asyncpg
-import pytest
 
 from collector.jobs.leader import jobs_holder, lead_jobs
 from collector.jobs.scheduler import Job, Scheduler
@@ -60,13 +59,6 @@ async def holder_pid(conn: asyncpg.Connection, name: str) -> int | None:
     return await conn.fetchval(
         "SELECT pid FROM pg_stat_activity WHERE application_name = $1", f"peil-jobs {name}"
     )
-
-
-@pytest.fixture
-async def db(database_url):
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
 
 
 async def test_exactly_one_node_runs_the_jobs_and_another_takes_over(database_url, db):

@@ -8,17 +8,9 @@ import asyncio
 from datetime import UTC, datetime
 
 import asyncpg
-import pytest
 
 from collector.retention.site_removal import remove_site
 from tests.support.dashboard_data import add_events, add_site
-
-
-@pytest.fixture
-async def db(database_url):
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
 
 
 def pageviews(n: int, visitor: int = 1) -> list[dict]:

@@ -65,3 +65,18 @@ async def log_in(
 def cookie_session() -> aiohttp.ClientSession:
     """A client keeping cookies for 127.0.0.1 (aiohttp skips IP hosts unless unsafe)."""
     return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def admin_client(base_url: str, database_url: str, email: str, password: str):
+    """A logged-in admin's client (a new account), sending its session's CSRF token
+    with every request; close it after."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await add_account(conn, email, password, "admin")
+    finally:
+        await conn.close()
+    http = cookie_session()
+    assert (await log_in(http, base_url, email, password)).status == 303
+    async with http.get(f"{base_url}/api/session") as me:
+        http.headers["X-CSRF-Token"] = (await me.json())["csrf"]
+    return http
