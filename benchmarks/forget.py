@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,10 +33,16 @@ import asyncpg
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.ingest import free_port, stop, wait_listening  # noqa: E402
-from benchmarks.purge import ORIGIN, Phase, load, phase, run_peil, sample_lag  # noqa: E402
-from collector.db.connect import _with_database  # noqa: E402
-from collector.db.embedded import EmbeddedPostgres  # noqa: E402
+from benchmarks.ingest import stop, wait_listening  # noqa: E402
+from benchmarks.purge import (  # noqa: E402
+    ORIGIN,
+    Phase,
+    bench_environment,
+    load,
+    phase,
+    run_peil,
+    sample_lag,
+)
 from collector.db.partitions import ensure_partitions  # noqa: E402
 
 UID = "benchforgetuid01"
@@ -143,22 +147,7 @@ def main() -> None:
     parser.add_argument("--after", type=float, default=1, help="seconds of load after it")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="peil-bench-forget-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEIL_")}
-    port = free_port()
-    env.update(
-        PEIL_DATA_DIR=str(data_dir),
-        PEIL_RATE_LIMIT="0",
-        PEIL_LOG_LEVEL="WARNING",
-        PEIL_PURGE_AT="off",
-        PEIL_PORT=str(port),
-    )
-    embedded = None
-    if os.environ.get("PEIL_DATABASE_URL"):
-        env["PEIL_DATABASE_URL"] = url = os.environ["PEIL_DATABASE_URL"]
-    else:
-        embedded = EmbeddedPostgres(data_dir / "postgres")
-        url = _with_database(embedded.start(), "peil")
+    data_dir, env, port, url, embedded = bench_environment("forget")
     server = None
     try:
         key = run_peil(env, "sites", "add", "Bench", "--domain", "bench.example").stdout.split()[0]

@@ -292,6 +292,33 @@ def wait_landed(url: str, site_id: int, expected: int, timeout: float = 60) -> i
         time.sleep(0.2)
 
 
+def bench_environment(
+    name: str, **settings: str
+) -> tuple[Path, dict[str, str], int, str, EmbeddedPostgres | None]:
+    """(data dir, environment, port, database URL, embedded server or None) of a
+    benchmark's `peil serve`: a fresh data dir, no rate limit, no scheduled purge,
+    PEIL_DATABASE_URL if set, else an embedded server held for the whole run
+    (every `peil` command borrows it); `settings` added."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"peil-bench-{name}-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEIL_")}
+    port = free_port()
+    env.update(
+        PEIL_DATA_DIR=str(data_dir),
+        PEIL_RATE_LIMIT="0",
+        PEIL_LOG_LEVEL="WARNING",
+        PEIL_PURGE_AT="off",
+        PEIL_PORT=str(port),
+        **settings,
+    )
+    embedded = None
+    if os.environ.get("PEIL_DATABASE_URL"):
+        env["PEIL_DATABASE_URL"] = url = os.environ["PEIL_DATABASE_URL"]
+    else:
+        embedded = EmbeddedPostgres(data_dir / "postgres")
+        url = _with_database(embedded.start(), "peil")
+    return data_dir, env, port, url, embedded
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per generated day")
@@ -305,24 +332,9 @@ def main() -> None:
     parser.add_argument("--after", type=float, default=1, help="seconds of load after it")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="peil-bench-purge-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEIL_")}
-    port = free_port()
-    env.update(
-        PEIL_DATA_DIR=str(data_dir),
-        PEIL_RATE_LIMIT="0",
-        PEIL_LOG_LEVEL="WARNING",
-        PEIL_PURGE_AT="off",
-        PEIL_RETENTION_DAYS=str(RETENTION_DAYS),
-        PEIL_PORT=str(port),
+    data_dir, env, port, url, embedded = bench_environment(
+        "purge", PEIL_RETENTION_DAYS=str(RETENTION_DAYS)
     )
-    embedded = None
-    if os.environ.get("PEIL_DATABASE_URL"):
-        env["PEIL_DATABASE_URL"] = url = os.environ["PEIL_DATABASE_URL"]
-    else:
-        # Hold the embedded server for the whole run; every `peil` borrows it.
-        embedded = EmbeddedPostgres(data_dir / "postgres")
-        url = _with_database(embedded.start(), "peil")
     server = None
     try:
         sites = {}
