@@ -18,7 +18,8 @@ CSRF. A state-changing request must carry a token derived from the session
 stored); before login, from a random cookie the login page sets.
 
 Guessing. Failed logins are kept in `login_failures` (an account's SHA-256
-and the truncated address) for 15 minutes; 5 for one account or 20 from
+and the truncated address, or where no address is kept an HMAC of its /24
+or /48) for 15 minutes; 5 for one account or 20 from
 one truncated address throttle further attempts (`throttle`). The table is
 shared by every worker and survives restarts.
 """

@@ -122,8 +122,15 @@ async def drop_client_id_indexes(conn: asyncpg.Connection, before: date) -> list
     for r in await conn.fetch(SQL["drop_client_id_indexes.list"]):
         day = partition_day(r["partition"])
         if day is not None and day < before:
-            # An old day takes no writes: its lock is held for a moment only.
-            await conn.execute(splice(SQL["drop_client_id_indexes.drop"], index=r["index"]))
+            # DROP INDEX locks the partition out; behind a long read of that day
+            # (an export, a refold) it would hold every later read up. So it
+            # waits a moment at most and is tried again at the next upkeep.
+            try:
+                async with conn.transaction():
+                    await conn.execute("SET LOCAL lock_timeout = '2s'")
+                    await conn.execute(splice(SQL["drop_client_id_indexes.drop"], index=r["index"]))
+            except asyncpg.LockNotAvailableError:
+                continue
             dropped.append(r["index"])
     return dropped
 

@@ -41,7 +41,12 @@ from collector.durable.dedup import RecentIds
 from collector.durable.spool import Spool
 from collector.ingest.enrich.client_address import Address
 from collector.ingest.enrich.geoip import GeoIP
-from collector.ingest.enrich.request_columns import RequestColumns, event_times, request_columns
+from collector.ingest.enrich.request_columns import (
+    RequestColumns,
+    do_not_track,
+    event_times,
+    request_columns,
+)
 from collector.ingest.enrich.user_agent import parse_user_agent
 from collector.ingest.ratelimit import RateLimiter
 from collector.ingest.receive import locate_client, read_body
@@ -145,7 +150,7 @@ async def validate(incoming: Incoming) -> bool:
     if parse_user_agent(incoming.headers.get("User-Agent")).is_bot:
         ingest.metrics.add("dropped:bot", len(batch.events))
         return False
-    if incoming.headers.get("DNT") == "1" or incoming.headers.get("Sec-GPC") == "1":
+    if do_not_track(incoming.headers):
         # The visitor asked not to be tracked: Peil's tracker sends nothing then,
         # and whatever else sends (the pixel, a hand-made call) is not stored.
         ingest.metrics.add("dropped:do_not_track", len(batch.events))

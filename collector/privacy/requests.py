@@ -27,9 +27,12 @@ a moment after their 202. A request also closes, backlog or not, once the
 instance's retention has passed since it: any event received before it is
 then older than the retention and goes with the next purge.
 
-Only the spool of the machine that runs the jobs is seen: with several
-`peil serve` nodes on one database, each node's backlog is only covered by
-the margin and by its own jobs process, if it runs them.
+Only the spool of the machine that runs the jobs (the holder of the jobs
+lock, collector/jobs/leader.py) is seen: with several `peil serve` nodes on
+one database, another node's backlog is covered by the margin only. A node
+that was cut off from PostgreSQL for longer than that when a forget ran
+replays events of that visitor afterwards; run the forget again once every
+node's /healthz shows an empty spool (README, "Privacy requests").
 """
 
 from __future__ import annotations

@@ -76,10 +76,12 @@ async def delete_events(
     for day in await list_partitions(conn):
         query = splice(SQL.delete_batch, partition=partition_name(day))
         while True:
-            batch = int((await conn.execute(query, site_id, BATCH_ROWS)).split()[-1])
+            try:
+                batch = int((await conn.execute(query, site_id, BATCH_ROWS)).split()[-1])
+            except asyncpg.UndefinedTableError:
+                break  # dropped by a purge meanwhile: its rows are gone anyway
             deleted += batch
-            if batch:
-                progress(f"deleted {deleted:,} raw events")
-            if batch < BATCH_ROWS:
+            if batch == 0:  # not `< BATCH_ROWS`: a purge's deletes can make a batch short
                 break
+            progress(f"deleted {deleted:,} raw events")
     return deleted

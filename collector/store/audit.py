@@ -14,6 +14,7 @@ import asyncpg
 import orjson
 
 from collector.db.queries import load
+from collector.model.vocabulary import AUDIT_ACTIONS
 
 SQL = load(__name__)
 
@@ -37,6 +38,10 @@ def cli_actor() -> str:
 
 
 async def record(conn: asyncpg.Connection, actor: str, action: str, detail: dict[str, Any]) -> None:
+    """One audit row. `action` is one of AUDIT_ACTIONS (a typo fails here, loudly,
+    rather than writing rows `peil audit --action` can never select)."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"{action!r} is not one of model.vocabulary.AUDIT_ACTIONS")
     await conn.execute(
         "INSERT INTO audit_log (actor, action, detail) VALUES ($1, $2, $3::jsonb)",
         actor,

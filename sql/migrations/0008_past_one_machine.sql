@@ -29,7 +29,8 @@ BEGIN
                 part::text || '_client_id', part);
         EXCEPTION WHEN unique_violation THEN
             -- Stored twice before this upgrade (per-process dedup only): that
-            -- day keeps no index, and the writer's careful path covers it.
+            -- day keeps no index, so only the per-process dedup guards it
+            -- (a day already past: it takes few new events).
             RAISE WARNING '%: some client ids are stored twice already; no unique index', part;
         END;
     END LOOP;

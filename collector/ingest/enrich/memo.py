@@ -6,8 +6,8 @@ urlsplit or a regex. Long values are computed every time: they are rare, and
 leaving them out keeps the memo's memory small even under attack (at most
 `maxsize` entries of at most `max_chars` characters each).
 
-Referrers with a query, a fragment or user info are never kept either (the
-`unless` characters): those parts can carry search terms, tokens or
+Referrers and page URLs with a query, a fragment or user info are never
+kept either (the `unless` characters): those parts can carry search terms, tokens or
 credentials, which Peil drops from what it stores and so should not hold
 in memory beyond the request.
 """

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from urllib.parse import SplitResult, unquote_plus, urlsplit
 
-from collector.ingest.enrich.memo import MEMO_SIZE, memoize_short
+from collector.ingest.enrich.memo import MEMO_SIZE, REFERRER_PRIVATE_PARTS, memoize_short
 
 MAX_REFERRER_PATH = 200
 MAX_URL_PATH = 1000
@@ -102,7 +102,9 @@ def reduce_referrer(ref: str | None, own_domains: Iterable[str]) -> str | None:
     return bare + path[:MAX_REFERRER_PATH]
 
 
-@memoize_short(MEMO_SIZE)
+# A page URL with a query (or user info) is split every time: its query may hold
+# parameters PEIL_KEEP_QUERY drops, which should not stay in memory either.
+@memoize_short(MEMO_SIZE, unless=REFERRER_PRIVATE_PARTS)
 def split_url(url: str | None) -> tuple[str, str, str | None] | None:
     """(host, path, query) of a page URL; None unless it is absolute http(s).
 

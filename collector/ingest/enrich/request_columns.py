@@ -3,8 +3,9 @@
 From the headers and the full client address (memory only): the visitor
 hash, GeoIP, browser columns, language, page (its query reduced to the
 parameters of PEIL_KEEP_QUERY), reduced referrer (no query at all), and last
-the address truncated to the prefix Peil may keep. `DNT: 1` or `Sec-GPC: 1`
-discard the client's `uid`/`sid`. And the events' times: the server's
+the address truncated to the prefix Peil may keep. The client's `uid`/`sid`
+only for a site in consent mode (requests under DNT or GPC are dropped in
+validate, and `do_not_track` says so here too). And the events' times: the server's
 receive time, spaced as the client's `ts` of the batch say.
 """
 
@@ -79,9 +80,7 @@ def request_columns(
     # Identifiers only from a site in consent mode (its tracker sends them after
     # consent); a cookieless site's statement promises none. Never under DNT/GPC
     # (such requests are dropped in validate; this holds for direct calls too).
-    private = (
-        site.consent != "required" or headers.get("DNT") == "1" or headers.get("Sec-GPC") == "1"
-    )
+    private = site.consent != "required" or do_not_track(headers)
     return RequestColumns(
         site_id=site.id,
         visitor=visitor_hash(salt, site.id, address.packed if address else b"", user_agent),
@@ -105,6 +104,11 @@ def request_columns(
         sid=None if private else batch.sid,
         ip=truncated_address(address, settings.ipv4_prefix, settings.ipv6_prefix),
     )
+
+
+def do_not_track(headers: Mapping[str, str]) -> bool:
+    """The visitor asked not to be tracked: `DNT: 1` or `Sec-GPC: 1`."""
+    return headers.get("DNT") == "1" or headers.get("Sec-GPC") == "1"
 
 
 # What follows from one header or URL alone, computed once per distinct
