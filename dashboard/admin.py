@@ -40,13 +40,9 @@ from collector.store.goals import add_goal, check_goal, list_goals, remove_goal
 from collector.store.sites import (
     Site,
     add_site,
-    check_consent,
-    check_contact,
-    check_name,
-    check_timezone,
+    checked_changes,
     edit_site,
     list_sites,
-    normalize_domain,
     site_by_key,
     snippet,
 )
@@ -167,24 +163,15 @@ def site_json(site: Site, settings: Settings) -> dict[str, Any]:
 
 def site_fields(body: dict[str, Any], settings: Settings, *, adding: bool) -> dict[str, Any]:
     """The fields of a site body, checked as `peil sites add/edit` checks its options."""
-    changes: dict[str, Any] = {}
-    if (name := field(body, "name", str, required=adding)) is not None:
-        changes["name"] = check_name(name)
-    if (domains := field(body, "domains", list, required=adding)) is not None:
-        if not domains:
-            raise PeilError("Field 'domains' must name at least one domain.")
-        changes["domains"] = list(dict.fromkeys(normalize_domain(d) for d in domains))
-    if (days := field(body, "retention_days", int)) is not None:
-        if not 1 <= days <= settings.retention_days:
-            raise PeilError(f"Field 'retention_days' must be 1 to {settings.retention_days}.")
-        changes["retention_days"] = days
-    if (timezone := field(body, "timezone", str)) is not None:
-        changes["timezone"] = check_timezone(timezone)
-    if (consent := field(body, "consent", str)) is not None:
-        changes["consent"] = check_consent(consent)
+    kinds = {"name": str, "domains": list, "retention_days": int, "timezone": str}
+    given = {
+        name: field(body, name, kind, required=adding and name in ("name", "domains"))
+        for name, kind in {**kinds, "consent": str}.items()
+    }
+    present = {name: value for name, value in given.items() if value is not None}
     if "contact" in body:  # null or "" clears it
-        changes["contact"] = check_contact(field(body, "contact", str) or "")
-    return changes
+        present["contact"] = field(body, "contact", str) or ""
+    return checked_changes(present, settings.retention_days)
 
 
 async def the_site(conn: asyncpg.Connection, request: web.Request) -> Site:

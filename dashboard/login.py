@@ -34,6 +34,7 @@ from collector.config import Settings
 from collector.ingest.enrich.client_address import client_address
 from collector.ingest.enrich.ip_truncation import truncate_ip
 from collector.keys import POOL, SETTINGS
+from collector.model.text import printable
 from collector.store.audit import record
 from dashboard.access import (
     PRINCIPAL,
@@ -129,7 +130,7 @@ async def show_login(request: web.Request) -> web.Response:
 def unusable_field(**fields: str) -> str | None:
     """The name of the first field too long or holding a NUL or control character."""
     for name, value in fields.items():
-        if len(value) > MAX_FIELD or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        if not printable(value, MAX_FIELD):
             return name
     return None
 

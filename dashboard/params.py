@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from collector.model.text import UNPRINTABLE
 from collector.model.vocabulary import DIMENSIONS
 
 DEFAULT_DAYS = 30
@@ -36,8 +37,6 @@ MAX_TEXT = 4096
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SITE_KEY = re.compile(r"[a-z0-9]{1,64}")
 _LIMIT = re.compile(r"[0-9]{1,9}")
-# C0 controls (NUL included), DEL, C1 controls, and lone surrogates (not text).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _PAGE_URL = re.compile(r"https?://[^/?#]+(/[^?#]*)?")
 
 
@@ -68,7 +67,7 @@ def text(value: str, name: str, *, max_length: int = MAX_TEXT) -> str:
     surrogate, or is longer than `max_length`: then BadRequest naming `name`."""
     if len(value) > max_length:
         raise BadRequest(f"Parameter {name!r} must be at most {max_length} characters.")
-    if _UNPRINTABLE.search(value):
+    if UNPRINTABLE.search(value):
         raise BadRequest(f"Parameter {name!r} must not contain NUL or other control characters.")
     return value
 

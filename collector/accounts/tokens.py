@@ -17,6 +17,7 @@ import asyncpg
 from collector.accounts.principal import Principal, principal_of
 from collector.db.queries import load
 from collector.errors import PeilError
+from collector.model.text import printable
 from collector.store.audit import record
 
 SQL = load(__name__)
@@ -53,7 +54,7 @@ def token_hash(token: str) -> bytes:
 
 def check_name(name: str) -> str:
     name = name.strip()
-    if len(name) > MAX_NAME_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if not printable(name, MAX_NAME_LENGTH):
         raise PeilError(
             f"A token name must be at most {MAX_NAME_LENGTH} printable characters long."
         )

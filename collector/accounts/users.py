@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,13 +10,11 @@ import asyncpg
 from collector.accounts.principal import ADMIN, ROLES, VIEWER
 from collector.db.queries import load
 from collector.errors import PeilError
+from collector.model.text import is_email
 from collector.store.audit import record
 from collector.store.sites import site_by_key
 
 SQL = load(__name__)
-
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
-MAX_EMAIL_LENGTH = 254
 
 
 @dataclass(frozen=True)
@@ -32,7 +29,7 @@ class UserInfo:
 
 def check_email(email: str) -> str:
     email = email.strip()
-    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+    if not is_email(email):
         raise PeilError(f"{email[:80]!r} is not an email address.")
     return email
 

@@ -14,13 +14,9 @@ from collector.store.audit import cli_actor
 from collector.store.sites import (
     CONSENT_MODES,
     add_site,
-    check_consent,
-    check_contact,
-    check_name,
-    check_timezone,
+    checked_changes,
     edit_site,
     list_sites_with_counts,
-    normalize_domain,
     snippet,
 )
 
@@ -81,25 +77,16 @@ def add_site_options(parser: argparse.ArgumentParser, *, required_domain: bool) 
 
 def site_changes(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     """The options given, checked, as keyword arguments of add_site/edit_site."""
-    changes: dict[str, Any] = {}
-    if getattr(args, "name", None) is not None:
-        changes["name"] = check_name(args.name)
-    if args.domain:
-        changes["domains"] = list(dict.fromkeys(normalize_domain(d) for d in args.domain))
-    if args.retention_days is not None:
-        if args.retention_days > settings.retention_days:
-            raise PeilError(
-                f"--retention-days must be at most PEIL_RETENTION_DAYS ({settings.retention_days}):"
-                " the purge drops days older than that for every site."
-            )
-        changes["retention_days"] = args.retention_days
-    if args.timezone is not None:
-        changes["timezone"] = check_timezone(args.timezone)
-    if args.consent is not None:
-        changes["consent"] = check_consent(args.consent)
-    if args.contact is not None:
-        changes["contact"] = check_contact(args.contact)
-    return changes
+    given = {
+        "name": getattr(args, "name", None),
+        "domains": args.domain,
+        "retention_days": args.retention_days,
+        "timezone": args.timezone,
+        "consent": args.consent,
+        "contact": args.contact,
+    }
+    present = {name: value for name, value in given.items() if value is not None}
+    return checked_changes(present, settings.retention_days)
 
 
 def add_site_command(args: argparse.Namespace, settings: Settings) -> int:

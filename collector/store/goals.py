@@ -8,6 +8,7 @@ import asyncpg
 
 from collector.db.queries import load
 from collector.errors import PeilError
+from collector.model.text import printable
 from collector.store.audit import record
 
 SQL = load(__name__)
@@ -29,7 +30,7 @@ def check_goal(name: str, kind: str, match: str) -> Goal:
     if kind not in KINDS:
         raise PeilError(f"A goal is an event or a page goal, not {kind[:20]!r}.")
     for label, value in (("name", name), (kind, match)):
-        if not value or len(value) > MAX_TEXT or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        if not value or not printable(value, MAX_TEXT):
             raise PeilError(f"The goal's {label} must be 1 to {MAX_TEXT} printable characters.")
     if kind == "page" and not match.startswith("/"):
         raise PeilError(

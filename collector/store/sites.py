@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -13,6 +15,7 @@ import asyncpg
 
 from collector.db.queries import load
 from collector.errors import PeilError
+from collector.model.text import is_email, printable
 from collector.store.audit import record
 
 SQL = load(__name__)
@@ -71,12 +74,11 @@ def check_timezone(name: str) -> str:
 
 
 CONSENT_MODES = ("none", "required")
-_CONTACT = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 
 
 def check_name(name: str) -> str:
     name = name.strip()
-    if not name or len(name) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if not name or not printable(name, 200):
         raise PeilError("The site name must be 1 to 200 printable characters.")
     return name
 
@@ -92,9 +94,40 @@ def check_contact(contact: str) -> str | None:
     contact = contact.strip()
     if not contact:
         return None
-    if len(contact) > 254 or not _CONTACT.match(contact):
+    if not is_email(contact):
         raise PeilError(f"{contact[:80]!r} is not an email address for privacy requests.")
     return contact
+
+
+def checked_changes(given: dict[str, Any], max_retention_days: int) -> dict[str, Any]:
+    """The site settings given (name, domains, retention_days, timezone, consent,
+    contact; absent ones left out), each checked and normalised: the keyword
+    arguments of add_site and edit_site. One check for `peil sites add/edit` and
+    the admin API alike."""
+    checks: dict[str, Callable[[Any], Any]] = {
+        "name": check_name,
+        "domains": check_domains,
+        "retention_days": lambda days: check_retention(days, max_retention_days),
+        "timezone": check_timezone,
+        "consent": check_consent,
+        "contact": check_contact,
+    }
+    return {name: checks[name](value) for name, value in given.items()}
+
+
+def check_domains(domains: list[str]) -> list[str]:
+    if not domains:
+        raise PeilError("A site needs at least one domain.")
+    return list(dict.fromkeys(normalize_domain(d) for d in domains))
+
+
+def check_retention(days: int, max_days: int) -> int:
+    if not 1 <= days <= max_days:
+        raise PeilError(
+            f"A site's retention must be 1 to {max_days} days, at most PEIL_RETENTION_DAYS:"
+            " the purge drops days older than that for every site."
+        )
+    return days
 
 
 async def add_site(

@@ -69,7 +69,7 @@ def test_list_shows_key_name_domains_retention_and_event_count(cli, db_rows):
         (["--domain", "a.nl", "--timezone", "Mars/Base"], "'Mars/Base' is not a known time zone"),
         (
             ["--domain", "a.nl", "--retention-days", "400"],
-            "--retention-days must be at most PEIL_RETENTION_DAYS (183)",
+            "retention must be 1 to 183 days, at most PEIL_RETENTION_DAYS",
         ),
         (["--domain", "a.nl", "--retention-days", "zero"], "'zero' is not a whole number"),
         ([], "The following arguments are required: --domain"),
