@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
-import time
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -34,6 +33,7 @@ from collector.config import Settings
 from collector.ingest.enrich.client_address import client_address
 from collector.ingest.enrich.ip_truncation import truncate_ip
 from collector.keys import POOL, SETTINGS
+from collector.logs import Repeats
 from collector.model.text import printable
 from collector.store.audit import record
 from dashboard.access import (
@@ -158,21 +158,16 @@ def client_of(request: web.Request) -> tuple[str | None, str | None]:
 
 THROTTLE_PREFIXES = (24, 48)
 # A throttled stranger costs no hash, so could write audit rows as fast as it
-# can send: one row per account or address and minute per worker is enough.
+# can send: a throttled attempt is audited only when neither its account nor its
+# address was in the last minute (per worker), whatever it rotates.
 THROTTLE_AUDIT_EVERY_S = 60.0
-MAX_THROTTLE_MEMO = 10_000
-_throttle_audited: dict[tuple[bytes, str], float] = {}
+_throttle_audits = Repeats(THROTTLE_AUDIT_EVERY_S)
 
 
 def first_throttle_in_a_while(email: str, address_key: str | None) -> bool:
-    now = time.monotonic()
-    key = (account_key(email), address_key or "")
-    if len(_throttle_audited) >= MAX_THROTTLE_MEMO:
-        _throttle_audited.clear()
-    if now - _throttle_audited.get(key, -THROTTLE_AUDIT_EVERY_S) < THROTTLE_AUDIT_EVERY_S:
-        return False
-    _throttle_audited[key] = now
-    return True
+    account_new = _throttle_audits.admit("account:" + account_key(email).hex()) is not None
+    address_new = _throttle_audits.admit(f"address:{address_key}") is not None
+    return account_new and address_new
 
 
 async def log_in(request: web.Request) -> web.Response:
