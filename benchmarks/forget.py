@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.ingest import stop, wait_listening  # noqa: E402
+from benchmarks.named_sql import named_query  # noqa: E402
 from benchmarks.purge import (  # noqa: E402
     ORIGIN,
     Phase,
@@ -48,17 +49,7 @@ from collector.db.partitions import ensure_partitions  # noqa: E402
 UID = "benchforgetuid01"
 
 # A page view of a Chrome user in the Netherlands; $7 the uid (NULL: cookieless).
-FILL_SQL = """
-INSERT INTO events (ts, visitor, site_id, type, screen_w, screen_h, browser_version, device,
-                    country, browser, os, lang, host, path, referrer, origin, client_id, ip,
-                    uid, sid)
-SELECT $1::timestamptz + (g * ($2::float8 / $3)) * interval '1 second',
-       (random() * 9e18)::bigint, $4, 1 + g % 4, 1920, 1080, 131, 1, 'NL', 'Chrome',
-       'Windows', 'nl', 'www.bench.example', '/page/' || (g % 500), 'www.google.com/', $5,
-       $6 || g, '192.0.2.0'::inet, $7::text,
-       CASE WHEN $7::text IS NULL THEN NULL ELSE 's' || (g / 50) END
-FROM generate_series(0, $3 - 1) g
-"""
+FILL_SQL = named_query("forget.fill")
 
 
 async def fill(url: str, args: argparse.Namespace, site_id: int) -> int:

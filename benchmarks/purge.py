@@ -46,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.ingest import free_port, stop, wait_listening  # noqa: E402
+from benchmarks.named_sql import named_query  # noqa: E402
 from collector.db.connect import _with_database  # noqa: E402
 from collector.db.embedded import EmbeddedPostgres  # noqa: E402
 from collector.db.partitions import ensure_partitions  # noqa: E402
@@ -91,17 +92,7 @@ def run_peil(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
 
 
 # Realistic row width: a page view of a Chrome user in the Netherlands.
-FILL_SQL = """
-INSERT INTO events (ts, visitor, site_id, type, screen_w, screen_h, browser_version, device,
-                    country, browser, os, lang, host, path, referrer, origin, client_id, ip)
-SELECT $1::timestamptz + (g * ($2::float8 / $3)) * interval '1 second',
-       (random() * 9e18)::bigint,
-       CASE WHEN g % 2 = 0 THEN $4::int ELSE $5::int END,
-       1 + g % 4, 1920, 1080, 131, 1, 'NL', 'Chrome', 'Windows', 'nl',
-       'www.bench.example', '/page/' || (g % 500), 'www.google.com/', $6, 'c' || g,
-       '192.0.2.0'::inet
-FROM generate_series(0, $3 - 1) g
-"""
+FILL_SQL = named_query("purge.fill")
 
 
 async def fill(url: str, args: argparse.Namespace, bench_id: int, short_id: int) -> dict:
