@@ -30,8 +30,8 @@ from collector.accounts.sessions import (
 from collector.accounts.throttle import account_key, claim_attempt, forgive, withdraw
 from collector.accounts.users import password_hash_of
 from collector.config import Settings
-from collector.ingest.enrich.client_address import client_address
 from collector.ingest.enrich.ip_truncation import truncate_ip
+from collector.ingest.receive import locate_client
 from collector.keys import POOL, SETTINGS
 from collector.logs import Repeats
 from collector.model.text import printable
@@ -145,9 +145,7 @@ def client_of(request: web.Request) -> tuple[str | None, str | None]:
     window only, from which no address can be recovered without the secret.
     """
     settings = request.app[SETTINGS]
-    address = client_address(
-        request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxies
-    )
+    address = locate_client(request, settings.trusted_proxies)  # in memory only
     truncated = truncate_ip(address, settings.ipv4_prefix, settings.ipv6_prefix)
     if truncated is not None or address is None:
         return truncated, truncated

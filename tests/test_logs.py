@@ -101,6 +101,17 @@ FAILING = {
         b"GET /a%0Ab%0D HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         "127.84.7.117",
     ),
+    # The login and /metrics read the client's address too (throttle, allow list).
+    "login without its token": (
+        b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-"
+        b"urlencoded\r\nContent-Length: 21\r\nConnection: close\r\n\r\nemail=a%40b.nl&csrf=\xff",
+        "127.84.8.118",
+    ),
+    "metrics through an untrusted proxy": (
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 127.84.9.119\r\n"
+        b"Connection: close\r\n\r\n",
+        "127.84.9.119",
+    ),
 }
 
 # In the in-process app only: a handler whose exception message holds the peer's address.

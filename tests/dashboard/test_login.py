@@ -154,7 +154,10 @@ async def test_twenty_failures_from_one_truncated_address_throttle_it(server, ac
     assert not {row["address"] for row in stored} & {f"203.0.113.{n}" for n in range(1, 256)}
 
 
-async def test_every_attempt_is_audited_with_the_truncated_address_only(server, accounts, db):
+async def test_every_attempt_is_audited_with_the_truncated_address_only(
+    server, accounts, db, caplog
+):
+    caplog.set_level("DEBUG")
     await db.execute("DELETE FROM audit_log")
     await db.execute("DELETE FROM login_failures")
     assert (await attempt(server, "ana@login.nl", PASSWORD, "192.0.2.55"))[0] == 303
@@ -177,6 +180,7 @@ async def test_every_attempt_is_audited_with_the_truncated_address_only(server, 
     assert "ghost" not in dump
     for n in range(55, 60):
         assert f"192.0.2.{n}" not in dump
+        assert f"192.0.2.{n}" not in caplog.text  # nor in any log line
 
 
 async def test_beyond_the_pools_queue_a_login_is_503_with_retry_after(
