@@ -1,4 +1,5 @@
-"""Fixtures of the stats API tests: an admin with an API token, and a GET helper."""
+"""Fixtures of the stats API tests: an admin with an API token, a GET helper, and one
+headless Chromium per module for the page tests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import orjson
 import pytest
 
 from tests.support.accounts import add_account, add_token
+from tests.support.browser import chromium
 from tests.support.dashboard_data import EMAIL, PASSWORD
 
 
@@ -35,3 +37,10 @@ def get(server, token):
             return response.status, orjson.loads(await response.read())
 
     return call
+
+
+@pytest.fixture(scope="module")
+async def browser():
+    """A headless Chromium shared by the tests of one module."""
+    async with chromium() as b:
+        yield b

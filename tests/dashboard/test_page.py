@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.accounts import add_account
 from tests.support.app import running_app
-from tests.support.browser import DESKTOP, PHONE, SHOTS, chromium, dashboard_tab
+from tests.support.browser import DESKTOP, PHONE, SHOTS, dashboard_tab
 from tests.support.dashboard_data import add_events, add_site, at, fold
 
 EMAIL, PASSWORD = "shell@example.nl", "shell password 1"
@@ -41,12 +41,6 @@ async def sites(database_url):
         return {"full": full, "empty": empty}
     finally:
         await conn.close()
-
-
-@pytest.fixture(scope="module")
-async def browser():
-    async with chromium() as b:
-        yield b
 
 
 def last_30() -> tuple[str, str]:

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from tests.support.accounts import add_account
-from tests.support.browser import DESKTOP, chromium, dashboard_tab
+from tests.support.browser import DESKTOP, dashboard_tab
 from tests.support.dashboard_data import add_site
 
 ADMIN_EMAIL, VIEWER_EMAIL, PASSWORD = "boss@settings.nl", "reader@settings.nl", "settings pass 1"
@@ -26,12 +26,6 @@ async def world(database_url):
         return {"site": site}
     finally:
         await conn.close()
-
-
-@pytest.fixture(scope="module")
-async def browser():
-    async with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

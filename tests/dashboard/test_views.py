@@ -13,7 +13,7 @@ import pytest
 
 from collector.accounts.principal import ADMIN
 from tests.support.accounts import add_account
-from tests.support.browser import DESKTOP, PHONE, chromium, dashboard_tab, page_server
+from tests.support.browser import DESKTOP, PHONE, dashboard_tab, page_server
 from tests.support.dashboard_data import add_events, add_site, fold
 
 EMAIL, PASSWORD = "views@example.nl", "views password 1"
@@ -92,12 +92,6 @@ async def site(database_url):
         return site
     finally:
         await conn.close()
-
-
-@pytest.fixture(scope="module")
-async def browser():
-    async with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
