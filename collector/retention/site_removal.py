@@ -37,7 +37,14 @@ SQL = load(__name__)
 BATCH_ROWS = 10_000
 # Two refreshes of every registry and a margin for a request in flight.
 SETTLE_S = 2 * REFRESH_INTERVAL_S + 1.0
-WORKING_STATE = ("rollup_open_days", "rollup_open_seen", "rollup_open_visits", "rollup_open_media")
+# Per-visitor rows derived from the raw events (visits included).
+WORKING_STATE = (
+    "rollup_open_days",
+    "rollup_open_seen",
+    "rollup_open_visits",
+    "rollup_open_media",
+    "visits",
+)
 
 Progress = Callable[[str], None]
 

@@ -138,7 +138,7 @@ async def fold_new(
             if day >= state["open_from"]:
                 await open_days.open_day(conn, site_id, day)
             else:
-                await open_days.drop_day_state(conn, site_id, day)
+                await open_days.close_day(conn, site_id, day)
             report.folded.append((site_id, day))
             report.rebuilt.append((site_id, day))
             if after_day is not None:

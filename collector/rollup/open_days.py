@@ -1,6 +1,7 @@
 """The open days' bookkeeping: which (site, day) keeps working state
 (`rollup_open_days`), clearing a day before its rebuild, and closing the days
-that are no longer open, their state deleted in batches.
+that are no longer open, their state deleted in batches (their visits
+moved to `visits`, which the reports read).
 
 What an open day is and why its state is UNLOGGED: collector/rollup/job.py.
 """
@@ -43,9 +44,16 @@ async def open_day(conn: asyncpg.Connection, site_id: int, day: date) -> None:
 
 
 async def clear_day(conn: asyncpg.Connection, site_id: int, day: date) -> None:
-    """Delete the day's aggregates (every table of fold.ROLLUP_TABLES) and
-    working state (before a rebuild)."""
+    """Delete the day's aggregates (every table of fold.ROLLUP_TABLES), its
+    visits and its working state (before a rebuild)."""
     await conn.execute(SQL.clear_day, site_id, day)
+    await conn.execute(SQL["clear_day.visits"], site_id, day)
+    await drop_day_state(conn, site_id, day)
+
+
+async def close_day(conn: asyncpg.Connection, site_id: int, day: date) -> None:
+    """A closed day just rebuilt: its visits go to `visits`, its state away."""
+    await conn.execute(SQL.close_day, day, site_id)
     await drop_day_state(conn, site_id, day)
 
 

@@ -46,6 +46,7 @@ SELECT create_distributed_table(
 SELECT create_distributed_table('rollup_open_days', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_open_seen', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_open_visits', 'site_id', colocate_with => 'events');
+SELECT create_distributed_table('visits', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_open_media', 'site_id', colocate_with => 'events');
 
 COMMIT;

@@ -81,7 +81,10 @@ def test_a_cleared_day_leaves_every_aggregate_and_state_table():
 def test_closing_days_covers_every_state_table():
     assert [table for table, _ in open_days._CLOSE] == list(open_days.OPEN_STATE_TABLES)
     for table, delete in open_days._CLOSE:
-        assert set(re.findall(r"FROM (\w+)", delete)) == {table}
+        assert set(re.findall(r"DELETE FROM (\w+)", delete)) == {table}
+        # A closed day's visits are moved, not lost: the reports read them.
+        moved = set(re.findall(r"INSERT INTO (\w+)", delete))
+        assert moved == ({"visits"} if table == "rollup_open_visits" else set())
     oldest = open_days.SQL["close_days.oldest"]
     assert re.findall(r"FROM (\w+)\) AS (\w+)", oldest) == [
         (t, t) for t in open_days.OPEN_STATE_TABLES

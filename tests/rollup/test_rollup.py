@@ -33,7 +33,8 @@ async def snapshot(conn: asyncpg.Connection, with_state: bool = False) -> dict[s
     """Every rollup row (without the fold time), in a stable order; `with_state`:
     the open days' working state too."""
     out = {}
-    tables = ROLLUP_TABLES
+    # The visits with every attribute, open and closed days together.
+    tables = (*ROLLUP_TABLES, "all_visits")
     if with_state:
         tables += ("rollup_open_days", *OPEN_STATE_TABLES)
     for table in tables:
@@ -49,7 +50,7 @@ async def forget_watermark(conn: asyncpg.Connection) -> None:
 
 @pytest.fixture
 async def sites(db):
-    for table in (*ROLLUP_TABLES, "rollup_open_days", *OPEN_STATE_TABLES):
+    for table in (*ROLLUP_TABLES, "rollup_open_days", *OPEN_STATE_TABLES, "visits"):
         await db.execute(f"DELETE FROM {table}")
     await db.execute("DELETE FROM events")
     one, two = await add_site(db, "Rollup one"), await add_site(db, "Rollup two", "Asia/Tokyo")
@@ -227,6 +228,10 @@ def mixed_events(day, rng):
                 "visitor": visitor,
                 "path": rng.choice(["/", "/a", "/b"]),
                 "country": rng.choice(["NL", "BE", None]),
+                "referrer": rng.choice(["t.co/", None]),
+                "query": rng.choice(["utm_source=news", "utm_source=a+b&utm_medium=%65", None]),
+                "screen_w": rng.choice([390, 1440]),
+                "screen_h": 800,
             }
             t = at(day, start) + timedelta(seconds=rng.randrange(60))
             events.append({**base, "ts": t, "t": "pageview"})
@@ -317,11 +322,15 @@ async def test_closed_days_lose_their_state(db, sites):
         "SELECT count(*) FROM rollup_open_seen WHERE day < $1", now.date() - timedelta(days=2)
     )
     assert old == 0
+    visits = await db.fetch("SELECT * FROM all_visits ORDER BY visitor, first_ts")
     for table in ("rollup_open_days", *OPEN_STATE_TABLES):
         await db.execute(f"UPDATE {table} SET day = day - 5")
     await rollup.fold_new(db)
     for table in ("rollup_open_days", *OPEN_STATE_TABLES):
         assert await db.fetchval(f"SELECT count(*) FROM {table}") == 0
+    # ... but not their visits: those moved to `visits`, unchanged.
+    moved = await db.fetch("SELECT * FROM all_visits ORDER BY visitor, first_ts")
+    assert [{**v, "day": None} for v in moved] == [{**v, "day": None} for v in visits]
 
 
 async def test_aggregates_outlive_purged_raw_events(db, sites):
