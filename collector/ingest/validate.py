@@ -292,6 +292,8 @@ def validate_event(raw: Any) -> Event:
         from_pos, to_pos, dur = _seconds(get("from")), _seconds(get("to")), _seconds(get("dur"))
     elif kind == "click" or kind == "hover":
         x, y = _number(get("x"), 0, 1), _integer(get("y"), 0, MAX_Y)
+        # On or beside a medium: its timecode, optional (two lookups when absent).
+        src, pos = _source(get("src")), _seconds(get("pos"))
     elif kind == "pageleave":
         depth = _integer(get("depth"), 0, 100)
         eng = _integer(get("eng"), 0, MAX_ENGAGEMENT_MS)
@@ -306,7 +308,9 @@ def validate_event(raw: Any) -> Event:
         name = clean_text(get("msg"), MAX_MESSAGE)
         detail = {k: raw[k] for k in ("line", "code") if type(raw.get(k)) is int}
         props = _props(detail) if detail else None
-    # (pageview, eleOn, eleOff: the element is all there is.)
+    elif kind == "eleOn" or kind == "eleOff":
+        src, pos = _source(get("src")), _seconds(get("pos"))  # as for click and hover
+    # (pageview: the element is all there is.)
     return _event(
         (
             code,

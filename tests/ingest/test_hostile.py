@@ -313,10 +313,11 @@ COMMON = {"id", "t", "ts", "el"}
 READS = {
     **{kind: COMMON | {"src", "pos", "from", "to", "dur"} for kind in MEDIA_TYPES},
     "pageview": COMMON,
-    "eleOn": COMMON,
-    "eleOff": COMMON,
-    "click": COMMON | {"x", "y"},
-    "hover": COMMON | {"x", "y"},
+    # interactions on or beside a playing medium carry its timecode (src, pos)
+    "eleOn": COMMON | {"src", "pos"},
+    "eleOff": COMMON | {"src", "pos"},
+    "click": COMMON | {"x", "y", "src", "pos"},
+    "hover": COMMON | {"x", "y", "src", "pos"},
     "pageleave": COMMON | {"depth", "eng"},
     "custom": COMMON | {"n", "props"},
     "error": COMMON | {"src", "pos", "dur", "msg", "line", "code"},

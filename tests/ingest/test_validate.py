@@ -77,6 +77,37 @@ def test_fields_a_kind_does_not_have_are_not_kept():
     assert event == Event(EVENT_TYPES["pageview"], None)
 
 
+@pytest.mark.parametrize("kind", ["click", "hover", "eleOn", "eleOff"])
+def test_interactions_keep_the_timecode_of_their_medium(kind):
+    """On or beside a playing medium the tracker adds its src and pos: kept, checked and
+    cleaned as a media event's; without them the interaction has none."""
+    event = validate_event({"t": kind, "el": "button#spot", "src": "tour.mp4?t=1#x", "pos": 12})
+    assert (event.el, event.src, event.pos) == ("button#spot", "tour.mp4", 12.0)
+    assert type(event.pos) is float
+    assert event.from_pos is event.to_pos is event.dur is None  # not an interaction's
+    bare = validate_event({"t": kind, "el": "button#spot"})
+    assert bare.src is None and bare.pos is None
+    for bad in ({"pos": -1}, {"pos": 10_000_001}, {"pos": "12"}, {"pos": True}, {"src": 5}):
+        with pytest.raises(Invalid) as invalid:
+            validate_event({"t": kind, "el": "button#spot", "src": "tour.mp4", "pos": 3, **bad})
+        assert invalid.value.args == ("bad_field",), bad
+
+
+def test_a_bad_timecode_drops_only_its_interaction():
+    dropped: dict[str, int] = {}
+    events = [
+        {"t": "click", "id": "ok", "el": "video#tour", "src": "tour.mp4", "pos": 3.5, "x": 0.5},
+        {"t": "hover", "id": "bad", "el": "video#tour", "src": "tour.mp4", "pos": float("nan")},
+        {"t": "eleOn", "id": "on", "el": "spot", "src": "tour.mp4", "pos": 4},
+    ]
+    kept = valid_new_events(batch_of(events), SITE, RecentIds(), dropped)
+    assert [(e.client_id, e.src, e.pos) for e in kept] == [
+        ("ok", "tour.mp4", 3.5),
+        ("on", "tour.mp4", 4.0),
+    ]
+    assert dropped == {"bad_field": 1}
+
+
 def test_strings_are_cut_to_their_limits_and_lose_their_nuls():
     event = validate_event(
         {"t": "custom", "id": "i\x00d" + "x" * 100, "el": "e" * 300, "n": "n\x00" * 200}

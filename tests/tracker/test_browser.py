@@ -304,6 +304,72 @@ async def test_media_added_later_and_removed(browse: Browser, stored: Stored) ->
     assert pre[-1]["pos"] > pre[-1]["from_pos"]
 
 
+async def test_interactions_with_timecodes(
+    browse: Browser, stored: Stored, pages: PageServer
+) -> None:
+    """A click, hover, eleOn or eleOff on a medium, or on an element in the container (the
+    parent element) of a playing one, carries the medium's src and pos."""
+    tab = await browse.open("timecodes.html")
+    page = tab.page
+    await page.wait_for_function(
+        "['tour', 'loose'].every((id) => document.getElementById(id).readyState >= 1)"
+    )
+    src = f"{pages.base}/clip.webm"  # currentSrc without query, as in media events
+    playhead = "document.getElementById('tour').currentTime"
+
+    # paused: the video itself carries its position, its container does not
+    await page.click("#tour")
+    await page.click("#spot")
+    await page.evaluate("peil.flush()")
+    rows = await stored.wait_for(lambda r: len(of(r, "click")) == 2)
+    paused = {c["el"]: (c["src"], c["pos"]) for c in of(rows, "click")}
+    assert paused == {"video#tour": (src, 0), "button#spot": (None, None)}
+    seen = {r["client_id"] for r in rows}
+
+    await page.evaluate("Promise.all([tour.play(), loose.play()])")
+    await page.wait_for_timeout(1000)
+    before = await page.evaluate(playhead)
+    await page.click("#tour")  # on the playing video
+    await page.click("#spot")  # beside it, in its container
+    await page.click("#far")  # in the body: the loose video's parent is no container
+    after = await page.evaluate(playhead)
+    await page.hover("#tour")
+    hover_from = await page.evaluate(playhead)
+    await page.wait_for_timeout(800)  # a hover is a pointer resting >= 500 ms
+    hover_to = await page.evaluate(playhead)
+    await page.hover("#far")
+    await page.wait_for_timeout(800)
+    shown_from = await page.evaluate(playhead)
+    await page.evaluate("chapter.classList.add('on')")  # the card comes in view: eleOn
+    await page.wait_for_timeout(300)
+    await page.evaluate("chapter.classList.remove('on')")  # and goes: eleOff
+    await page.wait_for_timeout(300)
+    shown_to = await page.evaluate(playhead)
+    assert await page.evaluate("!tour.paused && !tour.ended")
+    await page.evaluate("peil.flush()")
+    rows = await stored.wait_for(lambda r: bool(of(r, "eleOff")))
+    await check_posts(tab, stored.site, pages)
+    rows = [r for r in rows if r["client_id"] not in seen]
+
+    def timecode(el: str, *types: str) -> tuple[Any, Any]:
+        (row,) = [r for r in of(rows, *types) if r["el"] == el]
+        return row["src"], row["pos"]
+
+    for el in ("video#tour", "button#spot"):
+        got_src, pos = timecode(el, "click")
+        assert got_src == src and near(pos, before - 0.05, after + 0.05), (el, pos, before)
+    assert timecode("button#far", "click") == (None, None)
+    got_src, pos = timecode("video#tour", "hover")
+    assert got_src == src and near(pos, hover_from - 0.05, hover_to + 0.05), pos
+    assert timecode("button#far", "hover") == (None, None)
+    for kind in ("eleOn", "eleOff"):
+        got_src, pos = timecode("chapter", kind)
+        assert got_src == src and near(pos, shown_from - 0.05, shown_to + 0.05), (kind, pos)
+    # the interactions keep their own fields: a click its position, none a duration
+    for c in of(rows, "click"):
+        assert 0 <= c["x"] <= 1 and c["y"] > 0 and c["dur"] is None and c["from_pos"] is None
+
+
 async def test_consent_mode(browse: Browser, stored: Stored, pages: PageServer) -> None:
     tab = await browse.open("consent.html")
     page, context = tab.page, tab.context

@@ -38,12 +38,8 @@
 const w = window
 const d = document
 const root = d.documentElement
-const nav = navigator
-const loc = location
-const M = Math
 const now = Date.now
 const VERSION = __VERSION__ // replaced by build.mjs with package.json's version
-const TRACK = 'data-peil-track'
 const MEDIA = 'video,audio'
 const UNDEF = undefined
 
@@ -52,15 +48,17 @@ const safe = (f) => (...a) => {
     return f(...a)
   } catch (_) {}
 }
-// Capture phase: sees events the page stops, and media events, which do not bubble.
-const on = (target, type, f) => target.addEventListener(type, safe(f), true)
+// On window, capture phase: ahead of the page's handlers on its elements (sees events the
+// page stops), and media events too, which do not bubble. (A window "error" reaches onMedia as well:
+// window has no matches(), and safe() ends it there.)
+const on = (type, f) => w.addEventListener(type, safe(f), true)
 const attr = (el, name) => el.getAttribute(name)
-const round = (x, k = 10) => M.round(x * k) / k
+const round = (x, k = 10) => Math.round(x * k) / k
 // URL or file name without query string and fragment.
 const clean = (s) => (s || '').split(/[?#]/)[0]
 // 16 random base-36 characters (~82 bits): event ids, uid and sid.
 const rid = () =>
-  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b % 36).toString(36)).join('')
+  [...crypto.getRandomValues(new Uint8Array(16))].map((b) => (b % 36).toString(36)).join('')
 
 // ---------------------------------------------------------------- config
 const script = d.currentScript // set for classic scripts, defer and async included
@@ -70,17 +68,16 @@ const CONSENT = cfg('consent') == 'required'
 const COOKIE_MS = (+cfg('cookie-days') || 395) * 864e5
 // The collector's origin: the default endpoint, and the only origin whose /optout page
 // (framed on the site) may change the opt-out flag of this site.
-const ORIGIN = script && new URL(script.src, loc).origin
+const ORIGIN = script && new URL(script.src, location).origin
 const API = cfg('api') || ORIGIN + '/api/events'
 
 // ---------------------------------------------------------------- privacy checks
 // Do Not Track / Global Privacy Control: send nothing at all, not even cookieless
 // events (DESIGN: both are honoured; the server also discards uid/sid under them).
-const DNT = nav.doNotTrack == '1' || nav.globalPrivacyControl === true
-const OPTOUT = 'peil_optout'
+const DNT = navigator.doNotTrack == 1 || navigator.globalPrivacyControl == 1
 // Storage (and cookie) access throws in some private modes and sandboxed frames.
 const storage = safe((f) => f(localStorage))
-let optedOut = storage((s) => s.getItem(OPTOUT)) == '1'
+let optedOut = storage((s) => s.getItem('peil_optout')) == '1'
 // Consent mode after peil.consent(false), until consent(true): not even held.
 let refused = 0
 // Dropped: nothing is queued or sent.
@@ -88,20 +85,19 @@ const off = () => DNT || optedOut || refused
 
 // Consent mode: the peil_id cookie is "uid.uidCreatedMs.sid.lastSeenMs". Its max-age
 // counts down from the uid's creation (first consent), so visits never extend it.
-const readCookie = safe(() => (d.cookie.match(/(?:^|;\s*)peil_id=([^;]*)/) || [])[1])
+// Its four parts; undefined without one (match() gives null: safe() swallows the TypeError).
+const readCookie = safe(() => d.cookie.match(/(^|; )peil_id=([^;]+)/)[2].split('.'))
 const writeCookie = (value, maxAge) => {
   d.cookie = `peil_id=${value};path=/;max-age=${maxAge};SameSite=Lax${
-    loc.protocol == 'https:' ? ';Secure' : ''
+    location.protocol == 'https:' ? ';Secure' : ''
   }`
 }
 // A consent cookie from an earlier visit means consent was given.
 let consented = CONSENT && !!readCookie()
-// Held: consent mode without consent; events wait in memory only, nothing is sent.
-const held = () => CONSENT && !consented
 // Returns [uid, sid], creating or renewing them, and refreshes the cookie.
 const ids = () => {
   const t = now()
-  let [uid, born, sid, seen] = (readCookie() || '').split('.')
+  let [uid, born, sid, seen] = readCookie() || []
   if (!sid || !(t - born < COOKIE_MS)) (uid = rid()), (born = t)
   if (!(t - seen < 18e5)) sid = rid() // a new session after 30 min idle
   writeCookie([uid, born, sid, t].join('.'), ((born - t + COOKIE_MS) / 1e3) | 0)
@@ -117,11 +113,11 @@ const forget = () => {
 let queue = []
 let timer = 0
 let delay = 5e3
-let url = loc.href
-const push = (t, fields, u = url) => {
+let url = location.href
+const push = (t, fields) => {
   if (off()) return
   // at most 1000 held events: drop the oldest
-  queue.push([u, { id: rid(), t, ts: now(), ...fields }]) > 1e3 && queue.shift()
+  queue.push([url, { id: rid(), t, ts: now(), ...fields }]) > 1e3 && queue.shift()
   timer || (timer = setTimeout(flush, delay))
 }
 
@@ -131,7 +127,7 @@ const push = (t, fields, u = url) => {
 // no cookies go to another origin.
 const post = (body) => {
   try {
-    return nav.sendBeacon(API, body)
+    return navigator.sendBeacon(API, body)
   } catch (_) {}
   fetch(API, { method: 'POST', body, keepalive: true, mode: 'no-cors' }).catch(() => {})
   return 1
@@ -144,7 +140,8 @@ const flush = safe(() => {
   clearTimeout(timer)
   timer = 0
   if (off()) queue = []
-  if (held() || !queue.length) return
+  // Held: consent mode without consent; events wait in memory only, nothing is sent.
+  if ((CONSENT && !consented) || !queue.length) return
   const [uid, sid] = CONSENT ? ids() : [null, null]
   let sent = 0
   while (queue.length) {
@@ -168,7 +165,7 @@ const flush = safe(() => {
       n >>= 1
     }
     if (!post(body)) {
-      timer = setTimeout(flush, sent ? delay : (delay = M.min(delay * 2, 6e4)))
+      timer = setTimeout(flush, sent ? delay : (delay = Math.min(delay * 2, 6e4)))
       return
     }
     queue.splice(0, n)
@@ -183,14 +180,17 @@ let sentDepth = -1 // depth in the last pageleave; -1: none sent yet for this pa
 let hovers = 0
 let errors = 0
 const scrolled = () => {
-  depth = M.max(depth, M.min(100, M.round(((scrollY + innerHeight) / root.scrollHeight) * 100)))
+  depth = Math.max(
+    depth,
+    Math.min(100, Math.round(((scrollY + innerHeight) / root.scrollHeight) * 100))
+  )
 }
 // A pageview when the URL changed (or when forced): replaceState to the same URL, or
 // popstate + hashchange for one change, count once.
 const pageview = (force) => {
-  if (!force && loc.href == url) return
+  if (!force && location.href == url) return
   leave() // for the previous URL
-  url = loc.href
+  url = location.href
   depth = hovers = errors = 0
   sentDepth = -1
   scrolled()
@@ -199,8 +199,8 @@ const pageview = (force) => {
 const navigated = safe(() => pageview())
 const wrap = (k) => {
   const orig = history[k]
-  history[k] = function () {
-    const r = orig.apply(this, arguments)
+  history[k] = (...a) => {
+    const r = orig.apply(history, a)
     navigated()
     return r
   }
@@ -239,7 +239,7 @@ const pagehide = () => {
 // text content or values; at most 100 chars. Clicks and hovers describe the nearest
 // meaningful ancestor.
 const desc = (el) => {
-  const tag = el.tagName.toLowerCase()
+  const tag = el.localName
   const name = attr(el, 'data-peil-name')
   const cls = [...el.classList].slice(0, 2).join('.')
   return (
@@ -248,6 +248,20 @@ const desc = (el) => {
 }
 const pick = (el) => el.closest('a,button,input,select,label,[role=button],[data-peil-name]') || el
 const ignored = (el) => el.closest('[data-peil-ignore]')
+
+// Interactions with timecodes: a click, hover, eleOn or eleOff of a medium itself (playing
+// or not), or of an element inside the container of a playing, not ignored medium, also
+// carries that medium's src and pos, as its media events have them. The container is the
+// medium's parent element (a player's box: controls, hotspots), unless that is <body>: a
+// medium placed directly in the page has none. The medium itself comes first, else the
+// first such playing one in document order; undefined (nothing added) without one.
+const timed = (
+  el,
+  v = el.closest(MEDIA) ||
+    [...d.querySelectorAll(MEDIA)].find(
+      (v) => !v.paused && !ignored(v) && v.parentElement != d.body && v.parentElement.contains(el)
+    )
+) => v && { src: clean(v.currentSrc), pos: round(v.currentTime) }
 
 // x: fraction of the page width; y: pixels from the page top. Keyboard activation
 // (detail 0) has no pointer position: use the element's centre.
@@ -261,7 +275,12 @@ const click = (e) => {
     x = r.left + r.width / 2 + scrollX
     y = r.top + r.height / 2 + scrollY
   }
-  push('click', { el: desc(el), x: round(M.min(1, x / root.scrollWidth), 1e3), y: M.round(y) })
+  push('click', {
+    el: desc(el),
+    x: round(Math.min(1, x / root.scrollWidth), 1e3),
+    y: Math.round(y),
+    ...timed(el),
+  })
 }
 
 // Hover: a mouse pointer staying 500 ms on an element (not the page itself); at most 5
@@ -274,7 +293,10 @@ const hover = (e) => {
   clearTimeout(hoverTimer)
   hoverEl = el
   if (el != d.body && el != root && !ignored(el))
-    hoverTimer = setTimeout(safe(() => hovers++ < 5 && push('hover', { el: desc(el) })), 500)
+    hoverTimer = setTimeout(
+      safe(() => hovers++ < 5 && push('hover', { el: desc(el), ...timed(el) })),
+      500
+    )
 }
 const pointerout = (e) => e.relatedTarget || (clearTimeout(hoverTimer), (hoverEl = 0))
 
@@ -287,7 +309,7 @@ const io =
     safe((entries) =>
       entries.forEach((e) => {
         const el = e.target
-        const f = { el: (attr(el, TRACK) || desc(el)).slice(0, 100) }
+        const f = { el: (attr(el, 'data-peil-track') || desc(el)).slice(0, 100), ...timed(el) }
         if (e.intersectionRatio >= 0.5) {
           if (!shown.has(el) && !ignored(el)) shown.add(el), push('eleOn', f)
         } else if (shown.delete(el)) push('eleOff', f)
@@ -347,7 +369,7 @@ const mediaHandlers = {
     s.e = 1
   },
   seeking: (v, s, c) => {
-    if (s.e || M.abs(c - s.a) >= 0.5) {
+    if (s.e || Math.abs(c - s.a) >= 0.5) {
       s.e ||
         mediaEvent(v, c < s.a ? 'rewind' : 'seek', c, {
           from: round(s.g == UNDEF ? s.a : s.g),
@@ -379,7 +401,7 @@ const scan = (node) => {
       v.paused || onMedia('play', v)
     }
   })
-  io && each(node, `[${TRACK}]`, (el) => io.observe(el))
+  io && each(node, '[data-peil-track]', (el) => io.observe(el))
 }
 const mutations = (list) =>
   list.forEach((m) => {
@@ -394,7 +416,7 @@ const consent = (yes) => {
   if (yes) off() || ids(), flush() // ids() sets the cookie; never under DNT/GPC/opt-out
   else forget()
 }
-const api = safe((method, ...args) => api[method].apply(UNDEF, args))
+const api = safe((method, ...args) => api[method](...args))
 const methods = {
   track: (name, props) =>
     push('custom', {
@@ -410,12 +432,12 @@ const methods = {
   pageview: () => pageview(1),
   consent,
   optOut: () => {
-    storage((s) => s.setItem(OPTOUT, '1'))
+    storage((s) => s.setItem('peil_optout', '1'))
     optedOut = 1
     forget()
   },
   optIn: () => {
-    storage((s) => s.removeItem(OPTOUT))
+    storage((s) => s.removeItem('peil_optout'))
     optedOut = 0
   },
   flush,
@@ -434,19 +456,19 @@ const message = (e) => {
 // ---------------------------------------------------------------- start
 const start = () => {
   ;['pushState', 'replaceState'].forEach(wrap)
-  on(w, 'popstate', navigated)
-  on(w, 'hashchange', navigated)
-  on(w, 'scroll', scrolled)
-  on(w, 'focus', visibility)
-  on(w, 'blur', visibility)
-  on(d, 'visibilitychange', visibility)
-  on(w, 'pagehide', pagehide)
-  on(d, 'click', click)
-  on(d, 'pointerover', hover)
-  on(d, 'pointerout', pointerout)
-  on(w, 'error', jsError)
-  on(w, 'message', message)
-  for (const t in mediaHandlers) on(d, t, (e) => onMedia(t, e.target))
+  on('popstate', navigated)
+  on('hashchange', navigated)
+  on('scroll', scrolled)
+  on('focus', visibility)
+  on('blur', visibility)
+  on('visibilitychange', visibility)
+  on('pagehide', pagehide)
+  on('click', click)
+  on('pointerover', hover)
+  on('pointerout', pointerout)
+  on('error', jsError)
+  on('message', message)
+  for (const t in mediaHandlers) on(t, (e) => onMedia(t, e.target))
   new MutationObserver(safe(mutations)).observe(root, { childList: true, subtree: true })
   tick()
   scrolled()
