@@ -7,7 +7,10 @@ Two kinds of removal, from cheap to careful:
   row by row: rows of sites with a shorter retention_days, and the hours
   before the cutoff in the one partition the cutoff falls inside (privacy
   rule 4: nothing older than the retention survives a purge, not even for
-  part of a day).
+  part of a day);
+- the visits derived from those events (`visits`, `rollup_open_visits`: one
+  row per visit, with the visitor hash) go by the same cutoffs, a visit once
+  its last event is older than the retention of its site.
 """
 
 from __future__ import annotations
@@ -37,6 +40,16 @@ class RowRule:
 
 
 @dataclass(frozen=True)
+class VisitRule:
+    """Delete visits whose last event is older than `cutoff`, and not older than
+    `since` (older ones are another rule's: the rules never overlap)."""
+
+    cutoff: datetime
+    site_id: int | None  # None: visits of every site
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     now: datetime
     retention_days: int
@@ -44,6 +57,7 @@ class Plan:
     create: tuple[date, ...]
     drop: tuple[date, ...]
     trim: tuple[RowRule, ...]
+    visits: tuple[VisitRule, ...]
     site_cutoffs: dict[int, datetime]  # only sites whose retention is shorter
 
 
@@ -84,5 +98,9 @@ def make_plan(
         create=tuple(missing_ahead(partitions, now)),
         drop=drop,
         trim=trim,
+        visits=(
+            VisitRule(instance_cutoff, None),
+            *(VisitRule(at, site_id, instance_cutoff) for site_id, at in site_cutoffs.items()),
+        ),
         site_cutoffs=site_cutoffs,
     )

@@ -5,6 +5,10 @@ Built so that ingest never waits for it:
   and only then dropped;
 - rows are deleted in batches of DELETE_BATCH_ROWS, each batch its own short
   transaction that locks only the rows it removes;
+- the visits derived from the raw events (VISIT_TABLES: one row per visit,
+  with its visitor hash, so per-visitor data like the events themselves) go
+  by the same cutoffs and in the same batches, once their last event is
+  older than the retention of their site;
 - one purge at a time, by a session advisory lock; a second one stops at
   once with PurgeBusy instead of queueing behind the first.
 
@@ -40,7 +44,7 @@ from collector.db.queries import load
 from collector.db.splice import splice
 from collector.errors import PeilError
 from collector.retention.aggregates import purge_aggregates
-from collector.retention.plan import Plan, RowRule, SiteRetention, make_plan
+from collector.retention.plan import Plan, RowRule, SiteRetention, VisitRule, make_plan
 from collector.store import audit
 
 SQL = load(__name__)
@@ -52,6 +56,11 @@ PURGE_LOCK_KEY = 0x7065696C_0003
 # seconds, small enough that each statement holds its row locks and WAL
 # burst for only milliseconds.
 DELETE_BATCH_ROWS = 10_000
+
+# The visits (migration 0009): the open days' first, then the closed days'.
+# A day that closes meanwhile moves its visits from the first to the second
+# (collector/rollup/open_days.py), so in this order none is missed.
+VISIT_TABLES = ("rollup_open_visits", "visits")
 
 Progress = Callable[[str], None]
 
@@ -69,6 +78,7 @@ class PurgeReport:
     created: list[str] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)  # partition -> rows it held
     deleted: Counter[int] = field(default_factory=Counter)  # site id -> rows
+    visits: Counter[int] = field(default_factory=Counter)  # site id -> visits (both tables)
     aggregates: dict[str, int] = field(default_factory=dict)  # table -> rows
     seconds: float = 0.0
     drop_seconds: float = 0.0  # detaching and dropping partitions
@@ -77,15 +87,24 @@ class PurgeReport:
 
     @property
     def removed_anything(self) -> bool:
-        return bool(self.dropped or sum(self.deleted.values()) or sum(self.aggregates.values()))
+        return bool(
+            self.dropped
+            or sum(self.deleted.values())
+            or sum(self.visits.values())
+            or sum(self.aggregates.values())
+        )
 
     def totals(self) -> str:
-        """'2 partitions (2,000,000 rows) and 1,234 rows', for summaries."""
+        """'2 partitions (2,000,000 rows) and 1,234 rows', for summaries; with
+        ', and 56 visits' when visits went too."""
         count = len(self.dropped)
-        return (
+        text = (
             f"{count} partition{'' if count == 1 else 's'} ({sum(self.dropped.values()):,} rows)"
             f" and {sum(self.deleted.values()):,} rows"
         )
+        if visits := sum(self.visits.values()):
+            text += f", and {visits:,} visit{'' if visits == 1 else 's'}"
+        return text
 
     def site_label(self, site_id: int) -> str:
         site = self.sites.get(site_id)
@@ -104,6 +123,7 @@ class PurgeReport:
             "partitions_created": self.created,
             "partitions_dropped": self.dropped,
             "rows_deleted": {self.site_label(s): n for s, n in sorted(self.deleted.items())},
+            "visits_deleted": {self.site_label(s): n for s, n in sorted(self.visits.items())},
             "aggregate_retention_days": self.aggregate_retention_days,
             "aggregate_rows_deleted": self.aggregates,
             "seconds": round(self.seconds, 3),
@@ -207,6 +227,10 @@ async def _carry_out(
     for rule in plan.trim:
         await _trim(conn, rule, report, progress, batch_rows)
         report.delete_seconds = time.perf_counter() - started
+    for visit_rule in plan.visits:
+        for table in VISIT_TABLES:
+            await _purge_visits(conn, visit_rule, table, report, progress, batch_rows)
+        report.delete_seconds = time.perf_counter() - started
     report.aggregates = await purge_aggregates(
         conn, plan.now, report.aggregate_retention_days, dry_run=dry_run, batch_rows=batch_rows
     )
@@ -288,3 +312,51 @@ async def _delete_batch(
         return await conn.fetch(query, rule.cutoff, batch_rows)
     query = splice(SQL["delete_batch.one_site"], partition=name)
     return await conn.fetch(query, rule.cutoff, batch_rows, rule.site_id, after)
+
+
+async def _purge_visits(
+    conn: asyncpg.Connection,
+    rule: VisitRule,
+    table: str,
+    report: PurgeReport,
+    progress: Progress,
+    batch_rows: int,
+) -> None:
+    """Delete (or, in a dry run, count) the visits of `rule` in `table`, adding them to
+    report.visits batch by batch, as _trim does with rows."""
+    if report.dry_run:
+        report.visits.update(await _count_visits(conn, rule, table))
+        return
+    whose = "every site" if rule.site_id is None else f"site {report.site_label(rule.site_id)}"
+    done = 0
+    while True:
+        rows = await _delete_visits(conn, rule, table, batch_rows)
+        report.visits.update({r["site_id"]: r["n"] for r in rows})
+        batch = sum(r["n"] for r in rows)
+        done += batch
+        if done:
+            progress(f"deleting old visits of {whose} in {table}: {done:,}")
+        if batch < batch_rows:
+            return
+
+
+async def _count_visits(conn: asyncpg.Connection, rule: VisitRule, table: str) -> Counter[int]:
+    if rule.site_id is None:
+        query = splice(SQL["count_visits.every_site"], table=table)
+        rows = await conn.fetch(query, rule.cutoff)
+    else:
+        query = splice(SQL["count_visits.one_site"], table=table)
+        rows = await conn.fetch(query, rule.cutoff, rule.site_id, rule.since)
+    return Counter({r["site_id"]: r["n"] for r in rows})
+
+
+async def _delete_visits(
+    conn: asyncpg.Connection, rule: VisitRule, table: str, batch_rows: int
+) -> list[asyncpg.Record]:
+    """Delete up to batch_rows visits of `rule` from `table`, picked by ctid; per site:
+    how many. One site's are read along the (site_id, day) primary key of `visits`."""
+    if rule.site_id is None:
+        query = splice(SQL["delete_visits.every_site"], table=table)
+        return await conn.fetch(query, rule.cutoff, batch_rows)
+    query = splice(SQL["delete_visits.one_site"], table=table)
+    return await conn.fetch(query, rule.cutoff, batch_rows, rule.site_id, rule.since)

@@ -1,4 +1,5 @@
 -- Up to $5 of those rows (see new_partitions) in one day partition, by ctid.
+-- Per site, visitor hash and UTC day of the rows deleted: how many.
 WITH gone AS (
     DELETE FROM :"partition"
     WHERE ctid = ANY(ARRAY(
@@ -10,6 +11,8 @@ WITH gone AS (
           AND ($3::integer IS NULL OR site_id = $3)
         LIMIT $5
     ))
-    RETURNING 1
+    RETURNING site_id, visitor, ts
 )
-SELECT count(*) FROM gone
+SELECT site_id, visitor, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS n
+FROM gone
+GROUP BY 1, 2, 3

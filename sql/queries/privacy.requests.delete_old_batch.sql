@@ -1,4 +1,5 @@
 -- Up to $4 of those rows (see old_partitions) in one day partition, by ctid.
+-- Per site, visitor hash and UTC day of the rows deleted: how many.
 WITH gone AS (
     DELETE FROM :"partition"
     WHERE ctid = ANY(ARRAY(
@@ -9,6 +10,8 @@ WITH gone AS (
           AND ts < $3
         LIMIT $4
     ))
-    RETURNING 1
+    RETURNING site_id, visitor, ts
 )
-SELECT count(*) FROM gone
+SELECT site_id, visitor, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS n
+FROM gone
+GROUP BY 1, 2, 3

@@ -91,6 +91,7 @@ async def test_the_audit_row_counts_rows_and_holds_no_id(db, sites):
         "subject": f"sha256:{prefix}",
         "site": a["key"],
         "rows": 9,
+        "visits": 0,  # no rollup ran: no visit yet
         "request": request,
     }
 

@@ -1,11 +1,11 @@
 """The retention plan as pure date arithmetic: which partitions are dropped,
-which keep rows to delete, which are created ahead."""
+which keep rows to delete, which are created ahead, which visits go."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from collector.retention.plan import RowRule, SiteRetention, make_plan
+from collector.retention.plan import RowRule, SiteRetention, VisitRule, make_plan
 
 NOW = datetime(2031, 5, 20, 12, 0, tzinfo=UTC)
 
@@ -45,3 +45,14 @@ def test_shorter_site_retention_trims_the_kept_partitions_older_than_it():
 def test_missing_partitions_ahead_are_planned():
     plan = make_plan(NOW, 183, [], days(0, -2))
     assert plan.create == (NOW.date() + timedelta(days=1), NOW.date() + timedelta(days=3))
+
+
+def test_visits_go_by_the_instance_cutoff_and_each_shorter_site_cutoff():
+    plan = make_plan(NOW, 183, [site(1, 30), site(2, None), site(3, 400)], [])
+    # The site rule starts where the instance rule ends: no visit is counted twice.
+    assert plan.visits == (
+        VisitRule(plan.cutoff, None),
+        VisitRule(NOW - timedelta(days=30), 1, plan.cutoff),
+    )
+    # With no partition at all too: visits go even once their raw events are gone.
+    assert make_plan(NOW, 183, [], []).visits == (VisitRule(NOW - timedelta(days=183), None),)
