@@ -120,8 +120,10 @@ async def stream(
     days: tuple[date, date],
     fmt: str,
     settings: Settings,
+    selection: tuple[Any, ...],
 ) -> web.StreamResponse:
-    """Send the raw events of `site` between the UTC instants of `span`."""
+    """Send the raw events of `site` between the UTC instants of `span` that
+    the `selection` (its days, zone and filters: Selection.args()[1:]) selects."""
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson",
@@ -140,7 +142,9 @@ async def stream(
         encoder = Encoder(fmt, [column.name for column in statement.get_attributes()])
         await response.write(encoder.header())
         batch: list[asyncpg.Record] = []
-        async for record in statement.cursor(site[0], *span, prefetch=PREFETCH_ROWS):
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        rows = statement.cursor(site[0], *span, *selection, prefetch=PREFETCH_ROWS)
+        async for record in rows:
             batch.append(record)
             if len(batch) >= PREFETCH_ROWS:
                 await response.write(encoder.rows(batch))

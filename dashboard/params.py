@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from collector.model.text import UNPRINTABLE
-from collector.model.vocabulary import DIMENSIONS
+from collector.model.vocabulary import STATS_DIMENSIONS
 
 DEFAULT_DAYS = 30
-MAX_RANGE_DAYS = 3660
+MAX_RANGE_DAYS = 400
 MIN_DAY = date(1970, 1, 1)
 MAX_DAY = date(9998, 12, 31)
 DEFAULT_LIMIT = 10
@@ -72,8 +72,13 @@ def text(value: str, name: str, *, max_length: int = MAX_TEXT) -> str:
     return value
 
 
+# The parameters a request may repeat (filters, funnel steps).
+REPEATABLE = frozenset(("filter", "step"))
+
+
 def check_names(query: Mapping[str, str], allowed: Iterable[str]) -> None:
-    """Every parameter is one of `allowed`, given once, and its value passes `text`."""
+    """Every parameter is one of `allowed`, given once (but for REPEATABLE ones),
+    and its value passes `text`."""
     allowed = tuple(allowed)
     seen: set[str] = set()
     items = query.items()  # of a MultiDict: every pair, a repeated name as often as sent
@@ -82,7 +87,7 @@ def check_names(query: Mapping[str, str], allowed: Iterable[str]) -> None:
             raise BadRequest(
                 f"Unknown parameter {name[:64]!r}; allowed here: {', '.join(allowed)}."
             )
-        if name in seen:
+        if name in seen and name not in REPEATABLE:
             raise BadRequest(f"Parameter {name!r} may be given only once.")
         seen.add(name)
     for name, value in items:
@@ -131,7 +136,20 @@ def limit(query: Mapping[str, str]) -> int:
 
 
 def dimension(query: Mapping[str, str]) -> str:
-    return choice(query, "by", DIMENSIONS, required=True)
+    return choice(query, "by", STATS_DIMENSIONS, required=True)
+
+
+def interval(query: Mapping[str, str], one_day: bool) -> str:
+    """`interval` of the overview series; hours for a single day, else days."""
+    return choice(
+        query, "interval", ("hour", "day", "week", "month"), default="hour" if one_day else "day"
+    )
+
+
+def compare(query: Mapping[str, str]) -> str | None:
+    if not query.get("compare"):
+        return None
+    return choice(query, "compare", ("previous", "year"))
 
 
 def export_format(query: Mapping[str, str]) -> str:

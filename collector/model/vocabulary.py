@@ -97,6 +97,32 @@ DIMENSIONS: tuple[str, ...] = (
     "language",
 )
 
+# Dimensions of the stats API's filters and `by=` (README, "Filters, visits
+# and the reports' definitions"): visit dimensions select visits (the
+# attributes of a visit's first event, its entry and exit page), event
+# dimensions select events. DIMENSIONS above are those with a daily rollup.
+VISIT_DIMENSIONS: tuple[str, ...] = (
+    "entry_page",
+    "exit_page",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "country",
+    "region",
+    "city",
+    "browser",
+    "os",
+    "device",
+    "screen",
+    "language",
+    "player_version",
+)
+EVENT_DIMENSIONS: tuple[str, ...] = ("page", "host", "event", "media")
+STATS_DIMENSIONS: tuple[str, ...] = (*VISIT_DIMENSIONS, *EVENT_DIMENSIONS)
+
 # audit_log.action: every action the audit trail records, in one list, so
 # `peil audit --action` and the admin API accept exactly these and a typo in
 # the code cannot invent a new one. Per-visitor data read or erased:

@@ -11,8 +11,8 @@ export const RANGES = [
   ["custom", "Custom range"],
 ];
 export const DEFAULT_RANGE = "30d";
-// The API answers at most 3,660 days, both ends counted.
-export const MAX_DAYS = 3660;
+// The API answers at most 400 days, both ends counted.
+export const MAX_DAYS = 400;
 
 /** Today in a time zone (en-CA formats as YYYY-MM-DD). */
 export function todayIn(timeZone) {

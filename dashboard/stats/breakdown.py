@@ -1,25 +1,54 @@
-"""GET /api/stats/breakdown: visitors and pageviews per page, referrer, country..."""
+"""GET /api/stats/breakdown: rows per key of one dimension, optionally compared.
+
+Unfiltered `page` rows come from the daily rollup (rollup_day_keys); every
+other question from the selection (dashboard/stats/analytics.py).
+"""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import asyncpg
 
 from collector.db.queries import load
+from dashboard.stats import analytics
+from dashboard.stats.selection import Selection
 
 SQL = load(__name__)
 
+# Dimensions whose unfiltered rows the rollup holds with the same definition.
+FROM_ROLLUP = ("page",)
+
 
 async def breakdown(
-    conn: asyncpg.Connection, site_id: int, first: date, last: date, by: str, limit: int
+    conn: asyncpg.Connection, s: Selection, by: str, limit: int, compare: Selection | None = None
 ) -> dict[str, Any]:
-    rows = await conn.fetch(SQL.breakdown, site_id, by, first, last, limit)
-    # '' in the table means unknown (no referrer, no GeoIP match): null in JSON.
-    return {
-        "rows": [
-            {"key": r["key"] or None, "visitors": r["visitors"], "pageviews": r["pageviews"]}
-            for r in rows
-        ]
-    }
+    rows = await _rows(conn, s, by, limit, None)
+    out: dict[str, Any] = {"rows": rows}
+    if compare is not None:
+        keys = [r["key"] or "" for r in rows]
+        found = {r["key"]: r for r in await _rows(conn, compare, by, max(len(keys), 1), keys)}
+        zero = {k: (None if k in ("bounce_rate", "avg_visit_s") else 0) for k in (rows or [{}])[0]}
+        out["compare"] = {
+            "rows": [found.get(r["key"]) or {**zero, "key": r["key"]} for r in rows],
+        }
+        out["compare_from"], out["compare_to"] = compare.first.isoformat(), compare.last.isoformat()
+    return out
+
+
+async def _rows(
+    conn: asyncpg.Connection, s: Selection, by: str, limit: int, keys: list[str] | None
+) -> list[dict[str, Any]]:
+    if s.filters or by not in FROM_ROLLUP:
+        return await analytics.rows(conn, s, by, limit, keys)
+    found = await conn.fetch(SQL.breakdown, s.site_id, by, s.first, s.last, limit, keys)
+    # '' in the table means unknown: null in JSON.
+    return [
+        {
+            "key": r["key"] or None,
+            "visitors": r["visitors"],
+            "pageviews": r["pageviews"],
+            "events": r["pageviews"],
+        }
+        for r in found
+    ]

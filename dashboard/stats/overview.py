@@ -1,24 +1,46 @@
-"""GET /api/stats/overview: totals, events per type and a series per day."""
+"""GET /api/stats/overview: totals, events per type and a series, optionally compared.
+
+The unfiltered daily overview comes from the rollups (rollup_days,
+rollup_day_types); with filters or another interval, from the selection
+(dashboard/stats/analytics.py). Both follow the README's definitions.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
 from collector.db.queries import load
 from collector.model.vocabulary import EVENT_NAMES
-from dashboard.stats import ratio
+from dashboard.stats import analytics, ratio
+from dashboard.stats.selection import Selection
 
 SQL = load(__name__)
 
 
 async def overview(
-    conn: asyncpg.Connection, site_id: int, first: date, last: date
+    conn: asyncpg.Connection, s: Selection, interval: str, compare: Selection | None = None
 ) -> dict[str, Any]:
-    days = await conn.fetch(SQL["overview.days"], site_id, first, last)
-    types = await conn.fetch(SQL["overview.types"], site_id, first, last)
+    out = await period(conn, s, interval)
+    if compare is not None:
+        out["compare"] = await period(conn, compare, interval)
+        out["compare_from"], out["compare_to"] = compare.first.isoformat(), compare.last.isoformat()
+    return out
+
+
+async def period(conn: asyncpg.Connection, s: Selection, interval: str) -> dict[str, Any]:
+    if s.filters or interval != "day":
+        out = await analytics.totals(conn, s)
+        out["series"] = await analytics.series(conn, s, interval)
+        return out
+    return await from_rollups(conn, s)
+
+
+async def from_rollups(conn: asyncpg.Connection, s: Selection) -> dict[str, Any]:
+    days = await conn.fetch(SQL["overview.days"], s.site_id, s.first, s.last)
+    types = await conn.fetch(SQL["overview.types"], s.site_id, s.first, s.last)
     visits = sum(d["visits"] for d in days)
     return {
         "pageviews": sum(d["pageviews"] for d in days),
@@ -29,22 +51,24 @@ async def overview(
         "bounce_rate": ratio(sum(d["bounces"] for d in days), visits),
         "avg_visit_s": ratio(sum(d["visit_seconds"] for d in days), visits, 1),
         "events": {EVENT_NAMES.get(t["type"], str(t["type"])): t["n"] for t in types},
-        "series": series(days, first, last),
+        "series": daily_series(days, s),
     }
 
 
-def series(days: list[asyncpg.Record], first: date, last: date) -> list[dict[str, Any]]:
+def daily_series(days: list[asyncpg.Record], s: Selection) -> list[dict[str, Any]]:
     """One entry per day of the range, zeros where nothing was recorded."""
     by_day = {d["day"]: d for d in days}
     out = []
-    day = first
-    while day <= last:
+    day = s.first
+    while day <= s.last:
         row = by_day.get(day)
         out.append(
             {
+                "start": day.isoformat(),
                 "date": day.isoformat(),
                 "pageviews": row["pageviews"] if row else 0,
                 "visitors": row["visitors"] if row else 0,
+                "visits": row["visits"] if row else 0,
             }
         )
         day += timedelta(days=1)

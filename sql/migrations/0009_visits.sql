@@ -98,3 +98,145 @@ SELECT site_id, day, visitor, first_ts, last_ts, first_seq, pageviews, interacti
        greatest((extract(epoch FROM last_ts - first_ts) * 1000000)::bigint, eng * 1000)
            AS visit_us
 FROM (SELECT * FROM visits UNION ALL SELECT * FROM rollup_open_visits) v;
+
+-- Filters (dashboard/stats/filters.py): `value` against `pattern` with one
+-- of the operators; '' stands for an unknown value ("(none)" in the API).
+CREATE FUNCTION peil_match(value text, op text, pattern text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE op
+        WHEN '==' THEN coalesce(value, '') = pattern
+        WHEN '!=' THEN coalesce(value, '') <> pattern
+        WHEN '~' THEN strpos(lower(coalesce(value, '')), lower(pattern)) > 0
+        ELSE strpos(lower(coalesce(value, '')), lower(pattern)) = 0
+    END
+$$;
+
+-- An event dimension's value of one event.
+CREATE FUNCTION peil_event_value(dim text, path text, host text, type smallint, name text,
+                                 src text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE dim
+        WHEN 'page' THEN path
+        WHEN 'host' THEN host
+        WHEN 'event' THEN CASE WHEN type = 8 THEN name END
+        WHEN 'media' THEN src
+    END
+$$;
+
+-- Whether an event matches every event filter: up to 10 (d, o, p) slots,
+-- unrolled so that a query planned with its parameters (plan_cache_mode =
+-- force_custom_plan) keeps only the slots in use.
+CREATE FUNCTION peil_event_ok(d text[], o text[], p text[], path text, host text,
+                              type smallint, name text, src text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (d[1] IS NULL OR peil_match(peil_event_value(d[1], path, host, type, name, src), o[1], p[1]))
+       AND (d[2] IS NULL OR peil_match(peil_event_value(d[2], path, host, type, name, src), o[2], p[2]))
+       AND (d[3] IS NULL OR peil_match(peil_event_value(d[3], path, host, type, name, src), o[3], p[3]))
+       AND (d[4] IS NULL OR peil_match(peil_event_value(d[4], path, host, type, name, src), o[4], p[4]))
+       AND (d[5] IS NULL OR peil_match(peil_event_value(d[5], path, host, type, name, src), o[5], p[5]))
+       AND (d[6] IS NULL OR peil_match(peil_event_value(d[6], path, host, type, name, src), o[6], p[6]))
+       AND (d[7] IS NULL OR peil_match(peil_event_value(d[7], path, host, type, name, src), o[7], p[7]))
+       AND (d[8] IS NULL OR peil_match(peil_event_value(d[8], path, host, type, name, src), o[8], p[8]))
+       AND (d[9] IS NULL OR peil_match(peil_event_value(d[9], path, host, type, name, src), o[9], p[9]))
+       AND (d[10] IS NULL OR peil_match(peil_event_value(d[10], path, host, type, name, src), o[10], p[10]))
+$$;
+
+-- A visit dimension's value of one visit (all_visits columns).
+CREATE FUNCTION peil_visit_value(
+    dim text, entry_page text, exit_page text, referrer text, utm_source text,
+    utm_medium text, utm_campaign text, utm_content text, utm_term text, country text,
+    region text, city text, browser text, os text, device text, screen text,
+    language text, player_version text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE dim
+        WHEN 'entry_page' THEN entry_page WHEN 'exit_page' THEN exit_page
+        WHEN 'referrer' THEN referrer
+        WHEN 'utm_source' THEN utm_source WHEN 'utm_medium' THEN utm_medium
+        WHEN 'utm_campaign' THEN utm_campaign WHEN 'utm_content' THEN utm_content
+        WHEN 'utm_term' THEN utm_term
+        WHEN 'country' THEN country WHEN 'region' THEN region WHEN 'city' THEN city
+        WHEN 'browser' THEN browser WHEN 'os' THEN os WHEN 'device' THEN device
+        WHEN 'screen' THEN screen WHEN 'language' THEN language
+        WHEN 'player_version' THEN player_version
+    END
+$$;
+
+-- The visits of a site's days that match every visit filter (slots as above).
+CREATE FUNCTION peil_filtered_visits(site integer, first_day date, last_day date,
+                                     d text[], o text[], p text[])
+RETURNS SETOF all_visits
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT * FROM all_visits v
+    WHERE v.site_id = site AND v.day BETWEEN first_day AND last_day
+      AND (d[1] IS NULL OR peil_match(peil_visit_value(d[1], v.entry_page, v.exit_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_content, v.utm_term, v.country, v.region, v.city, v.browser, v.os, v.device, v.screen, v.language, v.player_version), o[1], p[1]))
+      AND (d[2] IS NULL OR peil_match(peil_visit_value(d[2], v.entry_page, v.exit_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_content, v.utm_term, v.country, v.region, v.city, v.browser, v.os, v.device, v.screen, v.language, v.player_version), o[2], p[2]))
+      AND (d[3] IS NULL OR peil_match(peil_visit_value(d[3], v.entry_page, v.exit_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_content, v.utm_term, v.country, v.region, v.city, v.browser, v.os, v.device, v.screen, v.language, v.player_version), o[3], p[3]))
+      AND (d[4] IS NULL OR peil_match(peil_visit_value(d[4], v.entry_page, v.exit_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_content, v.utm_term, v.country, v.region, v.city, v.browser, v.os, v.device, v.screen, v.language, v.player_version), o[4], p[4]))
+      AND (d[5] IS NULL OR peil_match(peil_visit_value(d[5], v.entry_page, v.exit_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_content, v.utm_term, v.country, v.region, v.city, v.browser, v.os, v.device, v.screen, v.language, v.player_version), o[5], p[5]))
+      AND (d[6] IS NULL OR peil_match(peil_visit_value(d[6], v.entry_page, v.exit_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_content, v.utm_term, v.country, v.region, v.city, v.browser, v.os, v.device, v.screen, v.language, v.player_version), o[6], p[6]))
+      AND (d[7] IS NULL OR peil_match(peil_visit_value(d[7], v.entry_page, v.exit_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_content, v.utm_term, v.country, v.region, v.city, v.browser, v.os, v.device, v.screen, v.language, v.player_version), o[7], p[7]))
+      AND (d[8] IS NULL OR peil_match(peil_visit_value(d[8], v.entry_page, v.exit_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_content, v.utm_term, v.country, v.region, v.city, v.browser, v.os, v.device, v.screen, v.language, v.player_version), o[8], p[8]))
+      AND (d[9] IS NULL OR peil_match(peil_visit_value(d[9], v.entry_page, v.exit_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_content, v.utm_term, v.country, v.region, v.city, v.browser, v.os, v.device, v.screen, v.language, v.player_version), o[9], p[9]))
+      AND (d[10] IS NULL OR peil_match(peil_visit_value(d[10], v.entry_page, v.exit_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_content, v.utm_term, v.country, v.region, v.city, v.browser, v.os, v.device, v.screen, v.language, v.player_version), o[10], p[10]))
+$$;
+
+-- The selected events (README, "Filters, visits and the reports'
+-- definitions"): the site's events of the days that match every event
+-- filter and, when there are visit filters, lie within a matching visit.
+CREATE FUNCTION peil_selected_events(site integer, first_day date, last_day date, tz text,
+                                     vd text[], vo text[], vp text[],
+                                     ed text[], eo text[], ep text[])
+RETURNS TABLE (ts timestamptz, seq smallint, day date, visitor bigint, type smallint,
+               path text, host text, name text, src text, el text, pos real,
+               from_pos real, to_pos real, dur real, x real, y integer, eng integer,
+               props jsonb)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT e.ts, e.seq, (e.ts AT TIME ZONE tz)::date, e.visitor, e.type, e.path, e.host,
+           e.name, e.src, e.el, e.pos, e.from_pos, e.to_pos, e.dur, e.x, e.y, e.eng, e.props
+    FROM events e
+    WHERE e.site_id = site
+      AND e.ts >= first_day::timestamp AT TIME ZONE tz
+      AND e.ts < (last_day + 1)::timestamp AT TIME ZONE tz
+      AND peil_event_ok(ed, eo, ep, e.path, e.host, e.type, e.name, e.src)
+      AND (vd[1] IS NULL OR EXISTS (
+          SELECT FROM peil_filtered_visits(site, first_day, last_day, vd, vo, vp) v
+          WHERE v.visitor = e.visitor AND v.day = (e.ts AT TIME ZONE tz)::date
+            AND e.ts BETWEEN v.first_ts AND v.last_ts))
+$$;
+
+-- The selected visits: matching every visit filter and, when there are event
+-- filters, holding at least one selected event.
+CREATE FUNCTION peil_selected_visits(site integer, first_day date, last_day date, tz text,
+                                     vd text[], vo text[], vp text[],
+                                     ed text[], eo text[], ep text[])
+RETURNS SETOF all_visits
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT v.* FROM peil_filtered_visits(site, first_day, last_day, vd, vo, vp) v
+    WHERE ed[1] IS NULL OR EXISTS (
+        SELECT FROM peil_selected_events(site, first_day, last_day, tz, vd, vo, vp, ed, eo, ep) e
+        WHERE e.visitor = v.visitor AND e.day = v.day AND e.ts BETWEEN v.first_ts AND v.last_ts)
+$$;
+
+-- A page goal's or funnel step's pattern (`*` any run of characters, else the
+-- whole path) as a LIKE pattern.
+CREATE FUNCTION peil_like_pattern(pattern text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT replace(replace(replace(replace(pattern, '\', '\\'), '%', '\%'), '_', '\_'), '*', '%')
+$$;
+
+-- The first day of `day`'s bucket of a day, week (Monday) or month series,
+-- cut to the range starting at `first_day`.
+CREATE FUNCTION peil_day_bucket(step text, day date, first_day date) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT greatest(CASE step
+        WHEN 'week' THEN day - (extract(isodow FROM day)::integer - 1)
+        WHEN 'month' THEN date_trunc('month', day)::date
+        ELSE day END, first_day)
+$$;
+
+-- The instant the site-local clock hour holding `ts` began: a repeated hour
+-- of a DST change keeps its own start (its offset), unlike a local time.
+CREATE FUNCTION peil_hour_bucket(ts timestamptz, tz text) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ts - ((ts AT TIME ZONE tz) - date_trunc('hour', ts AT TIME ZONE tz))
+$$;

@@ -81,18 +81,42 @@ EXPECTED_FIRST_KEY = {
 async def test_each_dimension_counts_daily_visitors_and_pageviews(get, site, by):
     status, body = await get("/api/stats/breakdown", site=site["key"], by=by, **RANGE)
     assert status == 200
-    second = "/b" if by == "page" else None  # visitor 8: nothing known but the page
+    if by == "page":  # the rows of pageviews, from the rollup
+        assert body["rows"] == [
+            # Visitor 7 on two days: 1 + 1 visitors, 3 pageviews.
+            {"key": "/a", "visitors": 2, "pageviews": 3, "events": 3},
+            {"key": "/b", "visitors": 1, "pageviews": 1, "events": 1},
+        ]
+        return
+    # A visit dimension groups visits: visitor 7's two (08:00-08:05 on D, a
+    # bounce on D1); unknown: visitor 8's bounce and visitor 9's four clicks
+    # (no pageview: not a bounce, 3 minutes).
     assert body["rows"] == [
-        # Visitor 7 on two days: 1 + 1 visitors, 3 pageviews.
-        {"key": EXPECTED_FIRST_KEY[by], "visitors": 2, "pageviews": 3},
-        {"key": second, "visitors": 1, "pageviews": 1},
+        {
+            "key": EXPECTED_FIRST_KEY[by],
+            "visitors": 2,
+            "pageviews": 3,
+            "events": 3,
+            "visits": 2,
+            "bounce_rate": 0.5,
+            "avg_visit_s": 150.0,
+        },
+        {
+            "key": None,
+            "visitors": 2,
+            "pageviews": 1,
+            "events": 5,
+            "visits": 2,
+            "bounce_rate": 0.5,
+            "avg_visit_s": 90.0,
+        },
     ]
 
 
 async def test_limit_keeps_the_top_rows(get, site):
     status, body = await get("/api/stats/breakdown", site=site["key"], by="page", limit=1, **RANGE)
     assert status == 200
-    assert body["rows"] == [{"key": "/a", "visitors": 2, "pageviews": 3}]
+    assert body["rows"] == [{"key": "/a", "visitors": 2, "pageviews": 3, "events": 3}]
 
 
 async def test_heatmap_of_one_page_buckets_x_to_1_percent_and_y_to_10_px(get, site):

@@ -71,8 +71,20 @@ async def test_overview_of_two_days_matches_the_hand_computed_numbers(get, site)
         "avg_visit_s": 554.8,  # (720 + 3718) / 8 = 554.75
         "events": {"pageview": 10, "pageleave": 6, "click": 1, "custom": 1},
         "series": [
-            {"date": D.isoformat(), "pageviews": 5, "visitors": 3},
-            {"date": D1.isoformat(), "pageviews": 5, "visitors": 3},
+            {
+                "start": D.isoformat(),
+                "date": D.isoformat(),
+                "pageviews": 5,
+                "visitors": 3,
+                "visits": 4,
+            },
+            {
+                "start": D1.isoformat(),
+                "date": D1.isoformat(),
+                "pageviews": 5,
+                "visitors": 3,
+                "visits": 4,
+            },
         ],
     }
 
@@ -89,7 +101,13 @@ async def test_days_without_data_are_zero_in_the_series(get, site):
     before = D - timedelta(days=1)
     status, body = await get("/api/stats/overview", site=site["key"], **{"from": before, "to": D})
     assert status == 200
-    assert body["series"][0] == {"date": before.isoformat(), "pageviews": 0, "visitors": 0}
+    assert body["series"][0] == {
+        "start": before.isoformat(),
+        "date": before.isoformat(),
+        "pageviews": 0,
+        "visitors": 0,
+        "visits": 0,
+    }
     assert body["visits"] == 4
 
 

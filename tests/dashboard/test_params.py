@@ -18,7 +18,11 @@ CASES = [
     ("/api/stats/overview", {"bogus": "1"}, "Unknown parameter 'bogus'"),
     ("/api/stats/overview", {"limit": "5"}, "Unknown parameter 'limit'"),
     ("/api/stats/breakdown", {}, "'by' is required"),
-    ("/api/stats/breakdown", {"by": "password"}, "'by' must be one of page, referrer"),
+    (
+        "/api/stats/breakdown",
+        {"by": "password"},
+        "'by' must be one of entry_page, exit_page, referrer",
+    ),
     ("/api/stats/breakdown", {"by": "page", "limit": "0"}, "'limit'"),
     ("/api/stats/breakdown", {"by": "page", "limit": "1001"}, "1 to 1000"),
     ("/api/stats/breakdown", {"by": "page", "limit": "ten"}, "'limit'"),

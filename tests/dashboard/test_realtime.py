@@ -26,6 +26,12 @@ async def test_realtime_counts_the_last_5_and_30_minutes(get, db):
     )
     status, body = await get("/api/stats/realtime", site=site["key"])
     assert status == 200
+    series = body.pop("series")
+    # Per minute, the last 30 minutes: the pageviews 2, 3 and 10 minutes ago.
+    assert len(series) == 30
+    assert sum(m["pageviews"] for m in series) == 3
+    assert sum(m["visitors"] for m in series) == 3
+    assert [m["minute"] for m in series] == sorted(m["minute"] for m in series)
     assert body == {
         "visitors_5m": 2,
         "pageviews_30m": 3,

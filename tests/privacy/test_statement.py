@@ -110,7 +110,9 @@ def test_the_tracker_defaults_the_statement_states():
     source = (REPO / "tracker_js/src/peil.js").read_text()
     assert re.search(r"cfg\('cookie-days'\)\s*\|\|\s*(\d+)", source)[1] == str(COOKIE_DAYS)
     assert "t - seen < 18e5" in source and SESSION_IDLE_MIN * 60_000 == 18e5
-    assert "peil_id=${value}" in source and f"const OPTOUT = '{OPTOUT_KEY}'" in source
+    assert "peil_id=${value}" in source
+    # The opt-out key is read and written under the name the statement gives.
+    assert f"getItem('{OPTOUT_KEY}')" in source and f"setItem('{OPTOUT_KEY}', '1')" in source
 
 
 HOSTILE = Site(

@@ -1,0 +1,67 @@
+"""What a stats request selects: a site's days in its time zone, and filters.
+
+Every filtered report's query takes the same ten leading parameters (see
+`Selection.args`), those of the SQL functions `peil_selected_events` and
+`peil_selected_visits` (migration 0009); the definitions they implement are
+the README's "Filters, visits and the reports' definitions".
+
+Those queries run planned with their parameters (`force_custom_plan`):
+PostgreSQL then folds the unused filter slots away and sees which days the
+range covers, where a generic plan would scan for every slot and day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+import asyncpg
+
+from dashboard.stats.filters import Filters
+
+NO_FILTERS = Filters()
+
+
+@dataclass(frozen=True)
+class Selection:
+    site_id: int
+    timezone: str
+    first: date
+    last: date
+    filters: Filters = NO_FILTERS
+
+    def args(self) -> tuple[Any, ...]:
+        return (self.site_id, self.first, self.last, self.timezone, *self.filters.args())
+
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def shifted(self, first: date, last: date) -> Selection:
+        return replace(self, first=first, last=last)
+
+    def previous(self) -> Selection:
+        """The same number of days, ending the day before `first`."""
+        last = self.first - timedelta(days=1)
+        return self.shifted(last - timedelta(days=self.days() - 1), last)
+
+    def year_before(self) -> Selection:
+        return self.shifted(year_earlier(self.first), year_earlier(self.last))
+
+
+def year_earlier(day: date) -> date:
+    """The same date a year earlier; 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+@asynccontextmanager
+async def planned_with_parameters(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """A read transaction whose queries are planned with their parameters."""
+    async with conn.transaction(readonly=True):
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
