@@ -634,6 +634,112 @@ class Oracle:
             return [0.0] * 21
         return [100 * r["covered"] / r["timed"] for r in rows]
 
+    async def media(self, first, last, filters) -> dict[tuple[Any, Any], dict[str, Any]]:
+        """The media report per (el, src): sessions (from one videoLoad to the next,
+        per visitor, element and src in a day) in SQL, each play's watched
+        segments summed and merged here."""
+        rows = await self.fetch(
+            f""", media AS (
+                    SELECT day, visitor, el, nullif(src, '') AS src, ts, seq, type, pos, from_pos,
+                           to_pos, dur,
+                           sum(CASE WHEN type = {LOAD} THEN 1 ELSE 0 END) OVER (
+                               PARTITION BY day, visitor, el, nullif(src, '') ORDER BY ts, seq
+                               ROWS UNBOUNDED PRECEDING) AS session
+                    FROM sel WHERE type IN {PLAYER} AND el IS NOT NULL
+                )
+                SELECT day, visitor, el, src, session,
+                       bool_or(type = {PLAY}) AS played, bool_or(type = {ENDED}) AS ended,
+                       max(dur) FILTER (WHERE dur > 0) AS dur,
+                       count(*) FILTER (WHERE type = {LOAD}) AS loads,
+                       count(*) FILTER (WHERE type = {SEEK}) AS seeks,
+                       count(*) FILTER (WHERE type = {REWIND}) AS rewinds,
+                       coalesce(array_agg(ARRAY[from_pos, CASE WHEN type IN ({PAUSE}, {ENDED},
+                                {UNLOAD}) THEN pos ELSE to_pos END] ORDER BY ts, seq)
+                           FILTER (WHERE type IN ({PAUSE}, {ENDED}, {UNLOAD}, {SEEK}, {REWIND})
+                                   AND from_pos IS NOT NULL
+                                   AND CASE WHEN type IN ({PAUSE}, {ENDED}, {UNLOAD}) THEN pos
+                                            ELSE to_pos END > from_pos), '{{}}') AS segments
+                FROM media GROUP BY 1, 2, 3, 4, 5""",
+            first,
+            last,
+            filters,
+        )
+        errors = await self.fetch(
+            f"""SELECT el, nullif(src, '') AS src, count(*) AS n FROM sel
+                WHERE type = {ERROR} AND el IS NOT NULL GROUP BY 1, 2""",
+            first,
+            last,
+            filters,
+        )
+        out: dict[tuple[Any, Any], dict[str, Any]] = {}
+
+        def row(key):
+            return out.setdefault(
+                key,
+                {"loads": 0, "plays": 0, "viewers": set(), "watch": 0.0, "completions": 0,
+                 "seeks": 0, "rewinds": 0, "errors": 0, "timed": 0, "covered": [0] * 21},
+            )  # fmt: skip
+
+        for r in rows:
+            m = row((r["el"], r["src"]))
+            m["loads"] += r["loads"]
+            m["seeks"] += r["seeks"]
+            m["rewinds"] += r["rewinds"]
+            if not r["played"]:
+                continue
+            m["plays"] += 1
+            m["viewers"].add((r["day"], r["visitor"]))
+            # A 2-D array comes back as a list of [from, to] pairs (empty: []).
+            segments = [(a, b) for a, b in (r["segments"] or [])]
+            watched = sum(b - a for a, b in segments)
+            dur = r["dur"]
+            if dur is None:
+                m["watch"] += watched
+                m["completions"] += r["ended"]
+                continue
+            m["watch"] += min(watched, dur)
+            m["timed"] += 1
+            ranges = merged(segments, dur)
+            if r["ended"] or sum(b - a for a, b in ranges) >= 0.9 * dur:
+                m["completions"] += 1
+            for i in range(21):
+                point = dur * i / 20
+                m["covered"][i] += any(a <= point <= b for a, b in ranges)
+        for r in errors:
+            row((r["el"], r["src"]))["errors"] += r["n"]
+        report = {}
+        for key, m in out.items():
+            plays = m["plays"]
+            report[key] = {
+                "el": key[0],
+                "src": key[1],
+                "loads": m["loads"],
+                "plays": plays,
+                "play_rate": plays / m["loads"] if m["loads"] else None,
+                "viewers": len(m["viewers"]),
+                "watch_time_s": m["watch"],
+                "avg_watch_s": m["watch"] / plays if plays else None,
+                "completion_rate": m["completions"] / plays if plays else None,
+                "seeks": m["seeks"],
+                "rewinds": m["rewinds"],
+                "errors": m["errors"],
+                "retention": [100 * n / m["timed"] if m["timed"] else 0.0 for n in m["covered"]],
+            }
+        return report
+
+
+def merged(segments: list[tuple[float, float]], dur: float) -> list[tuple[float, float]]:
+    """Watched segments clipped to [0, dur], overlapping or touching ones as one."""
+    out: list[list[float]] = []
+    for a, b in sorted((max(0.0, a), min(b, dur)) for a, b in segments):
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
 
 def like_pattern(pattern: str) -> str:
     """A goal's path pattern (`*`: any run of characters) as a LIKE pattern."""

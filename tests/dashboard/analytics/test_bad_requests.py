@@ -160,7 +160,7 @@ GARBAGE = (
 
 
 @settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     database=None,
     derandomize=True,

@@ -25,7 +25,7 @@ from tests.support.analytics_checks import (
 from tests.support.analytics_oracle import DIMS, VISIT_DIMS, compare_range
 
 PROPERTY = settings(
-    max_examples=30,
+    max_examples=60,
     deadline=None,
     database=None,
     derandomize=True,

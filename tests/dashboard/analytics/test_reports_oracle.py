@@ -6,7 +6,9 @@ page goals with `*` patterns, LIKE's own wildcards matching only themselves),
 (script and media errors, their messages and top pages), /elements (views,
 visitors, time on screen from eleOn to the next eleOff, hovers, clicks) and
 /media/timeline (the 21 points of one src, with or without its element:
-audience, clicks, hovers, pauses, seeks from and to, errors)."""
+audience, clicks, hovers, pauses, seeks from and to, errors) and /media (per
+element and src: loads, plays, viewers, watch time, completion, seeks,
+rewinds, errors, the retention curve)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from tests.support.analytics_checks import (
 from tests.support.analytics_data import MEDIA
 
 PROPERTY = settings(
-    max_examples=15,
+    max_examples=25,
     deadline=None,
     database=None,
     derandomize=True,
@@ -204,4 +206,27 @@ async def test_media_timeline_is_the_oracles(sites, api, data):
     else:
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
             problems += mismatches(g, w, f"bucket {i} ({5 * i} %)")
+    assert not problems, "\n".join([request, *problems])
+
+
+@PROPERTY
+@given(data=st.data())
+async def test_media_report_is_the_oracles(sites, api, data):
+    site = data.draw(st.sampled_from(sites))
+    request, body, asked = await ask(api, site, "/api/stats/media", data)
+    problems: list[str] = []
+    got = keyed(body.get("media"), lambda r: (r.get("el"), r.get("src")), "media", problems)
+    want = await site.oracle.media(*asked)
+    for key in set(got) & set(want):
+        retention = got[key].get("retention")
+        expected = want[key].pop("retention")
+        if not isinstance(retention, list) or len(retention) != 21:
+            problems.append(f"media {key!r}: retention {retention!r}")
+        else:
+            problems += [
+                f"media {key!r}: retention {i * 5} % = {g}, expected about {w}"
+                for i, (g, w) in enumerate(zip(retention, expected, strict=True))
+                if abs(g - w) > 0.05 + 1e-6
+            ]
+    problems += same_rows(got, want, "media")
     assert not problems, "\n".join([request, *problems])
