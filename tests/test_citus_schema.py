@@ -114,6 +114,7 @@ ACROSS_SITES = {
     "rollup.open_days.close_days.media": "closed days' state, every site",
     "rollup.open_days.close_days.seen": "closed days' state, every site",
     "rollup.open_days.close_days.visits": "closed days' state, every site",
+    "rollup.job.lost_days": "open days of every site whose state a crash emptied",
     # CREATE TEMP TABLE ... AS SELECT ... WITH NO DATA: the columns, no row.
     "rollup.input_rows.prepare_fold.media_delta": "copies a table's columns, reads no row",
 }

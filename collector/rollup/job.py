@@ -91,9 +91,11 @@ async def fold_new(
         state = await conn.fetchrow(SQL["fold_new.state"], LATE_WINDOW, OPEN_UTC_DAYS)
         current = state["current"]
         report = RollupReport()
+        lost = await lost_days(conn, state["open_from"])
         if (
             state["previous"] is not None
             and rebuild_site is None
+            and not lost
             and not await input_rows.has_new_rows(conn, state["xmin"], state["previous"])
         ):
             # Nothing new (an idle run, every few seconds): no temp tables.
@@ -104,7 +106,7 @@ async def fold_new(
             )
             return report
         await input_rows.prepare_fold(conn)
-        rebuild: set[tuple[int, str, date]] = set()
+        rebuild: set[tuple[int, str, date]] = set(lost)
         if state["previous"] is None:
             rebuild |= await touched_days(conn, state["since"])
         else:
@@ -179,6 +181,13 @@ async def refold_site(conn: asyncpg.Connection, site_id: int) -> RollupReport:
     """Fold what is new, and rebuild every day of the site that still has raw
     events (after its time zone changed; demo data)."""
     return await fold_new(conn, rebuild_site=site_id)
+
+
+async def lost_days(conn: asyncpg.Connection, open_from: date) -> set[tuple[int, str, date]]:
+    """(site, zone, day) of the open days whose state a crash emptied."""
+    return {
+        (r["site_id"], r["timezone"], r["day"]) for r in await conn.fetch(SQL.lost_days, open_from)
+    }
 
 
 async def touched_days(

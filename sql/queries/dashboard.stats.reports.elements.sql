@@ -18,5 +18,5 @@ SELECT c.el, c.views, c.visitors, s.seconds, c.hovers, c.clicks FROM (
            count(DISTINCT (day, visitor)) FILTER (WHERE type = 5) AS visitors,
            count(*) FILTER (WHERE type = 4) AS hovers, count(*) FILTER (WHERE type = 3) AS clicks
     FROM e GROUP BY el) c
-LEFT JOIN (SELECT el, avg(seconds) AS seconds FROM shown GROUP BY el) s USING (el)
+LEFT JOIN (SELECT el, avg(seconds)::float8 AS seconds FROM shown GROUP BY el) s USING (el)
 ORDER BY c.views DESC, c.clicks DESC, c.hovers DESC, c.el LIMIT $11
