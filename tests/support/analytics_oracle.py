@@ -111,10 +111,10 @@ WITH utm AS (
         AS u(query, utm_source, utm_medium, utm_campaign, utm_content, utm_term)
 ), raw AS (
     SELECT e.ts, e.seq, e.visitor, e.type, e.pos::float8 AS pos, e.from_pos::float8 AS from_pos,
-           e.to_pos::float8 AS to_pos, e.dur::float8 AS dur, e.eng, e.path, e.host, e.name,
-           e.src, e.el, e.props, e.referrer, e.query, e.country, e.region, e.city, e.browser,
-           e.os, e.device, e.screen_w, e.screen_h, e.lang, e.player_version,
-           (e.ts AT TIME ZONE s.timezone)::date AS day, s.timezone AS tz
+           e.to_pos::float8 AS to_pos, e.dur::float8 AS dur, e.x::float8 AS x, e.y, e.eng,
+           e.path, e.host, e.name, e.src, e.el, e.props, e.referrer, e.query, e.country,
+           e.region, e.city, e.browser, e.os, e.device, e.screen_w, e.screen_h, e.lang,
+           e.player_version, (e.ts AT TIME ZONE s.timezone)::date AS day, s.timezone AS tz
     FROM events e JOIN sites s ON s.id = e.site_id
     WHERE e.site_id = $1 AND (e.ts AT TIME ZONE s.timezone)::date BETWEEN $2::date AND $3::date
 ), gaps AS (
@@ -726,6 +726,32 @@ class Oracle:
                 "retention": [100 * n / m["timed"] if m["timed"] else 0.0 for n in m["covered"]],
             }
         return report
+
+    async def clicks(self, first, last, filters, path: str | None):
+        """Heatmap cells (x: a 1 % column's left edge, y: a 10 px row's top) and
+        clicks per element, of the selected clicks on one page (None: all)."""
+        page = "($10::text IS NULL OR path = $10::text)"
+        points = await self.fetch(
+            f"""SELECT floor(x * 100)::int AS x, (floor(y / 10.0) * 10)::int AS y, count(*) AS n
+                FROM sel WHERE type = {CLICK} AND x IS NOT NULL AND y IS NOT NULL AND {page}
+                GROUP BY 1, 2""",
+            first,
+            last,
+            filters,
+            path,
+        )
+        elements = await self.fetch(
+            f"""SELECT el, count(*) AS clicks FROM sel
+                WHERE type = {CLICK} AND el IS NOT NULL AND {page} GROUP BY el""",
+            first,
+            last,
+            filters,
+            path,
+        )
+        return (
+            {(r["x"], r["y"]): r["n"] for r in points},
+            {r["el"]: r["clicks"] for r in elements},
+        )
 
 
 def merged(segments: list[tuple[float, float]], dur: float) -> list[tuple[float, float]]:

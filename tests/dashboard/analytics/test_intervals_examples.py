@@ -129,10 +129,16 @@ async def live_site(oracle_conn):
             ts = now - timedelta(minutes=minute, seconds=5 + 7 * person)
             visitor = person_hash("rt", person, ts.date())
             page = "/rt-a" if person % 2 else "/rt-b"
-            rows.append({"ts": ts, "visitor": visitor, "type": CODES["pageview"], "path": page})
+            country = "NL" if person in (0, 2) else "DE"
+            rows.append(
+                {"ts": ts, "visitor": visitor, "type": CODES["pageview"], "path": page,
+                 "country": country}
+            )  # fmt: skip
             if person == 2:
                 click = {"type": CODES["click"], "path": page, "el": "a", "x": 0.5, "y": 1}
-                rows.append({**click, "ts": ts + timedelta(seconds=1), "visitor": visitor})
+                rows.append(
+                    {**click, "ts": ts + timedelta(seconds=1), "visitor": visitor, "country": "NL"}
+                )
         # One visitor with only a click in this minute.
         ts = now - timedelta(minutes=minute, seconds=2)
         click = {"type": CODES["click"], "path": "/rt-a", "el": "b", "x": 0.1, "y": 2}
@@ -152,7 +158,11 @@ def minute_of(point: dict) -> datetime | None:
     return None
 
 
-@pytest.mark.parametrize("filters", [(), (Filter("page", "==", "/rt-a"),)])
+@pytest.mark.parametrize(
+    "filters",
+    [(), (Filter("page", "==", "/rt-a"),), (Filter("country", "==", "NL"),)],
+    ids=["all", "page", "country"],
+)
 async def test_realtime_series_counts_each_minute(api, oracle_conn, live_site, filters):
     before = datetime.now(UTC)
     pairs = [("site", live_site["key"]), *(("filter", f.text()) for f in filters)]
@@ -166,15 +176,21 @@ async def test_realtime_series_counts_each_minute(api, oracle_conn, live_site, f
     assert all(b - a == timedelta(minutes=1) for a, b in itertools.pairwise(minutes))
     current = {before.replace(second=0, microsecond=0), after.replace(second=0, microsecond=0)}
     assert minutes[-1] in current, (minutes[-1], current)
-    page = filters[0].value if filters else None
+    page = filters[0].value if filters and filters[0].dim == "page" else None
+    # Each person's visits all have one country (the click-only visitor none).
+    country = filters[0].value if filters and filters[0].dim == "country" else None
+    wrong = []
     for start, point in zip(minutes, series, strict=True):
         row = await oracle_conn.fetchrow(
             """SELECT count(*) FILTER (WHERE type = 1) AS pageviews,
                       count(DISTINCT visitor) AS visitors
                FROM events WHERE site_id = $1 AND ts >= $2 AND ts < $2 + interval '1 minute'
-                 AND ($3::text IS NULL OR path = $3)""",
+                 AND ($3::text IS NULL OR path = $3) AND ($4::text IS NULL OR country = $4)""",
             live_site["id"],
             start,
             page,
+            country,
         )
-        assert (point["pageviews"], point["visitors"]) == tuple(row), (start, point)
+        if (point["pageviews"], point["visitors"]) != tuple(row):
+            wrong.append(f"{point}: expected {tuple(row)} (pageviews, visitors)")
+    assert not wrong, "\n".join(wrong)

@@ -8,7 +8,8 @@ visitors, time on screen from eleOn to the next eleOff, hovers, clicks) and
 /media/timeline (the 21 points of one src, with or without its element:
 audience, clicks, hovers, pauses, seeks from and to, errors) and /media (per
 element and src: loads, plays, viewers, watch time, completion, seeks,
-rewinds, errors, the retention curve)."""
+rewinds, errors, the retention curve), /clicks (heatmap cells and clicks per
+element, of one page or all)."""
 
 from __future__ import annotations
 
@@ -229,4 +230,30 @@ async def test_media_report_is_the_oracles(sites, api, data):
                 if abs(g - w) > 0.05 + 1e-6
             ]
     problems += same_rows(got, want, "media")
+    assert not problems, "\n".join([request, *problems])
+
+
+@PROPERTY
+@given(data=st.data())
+async def test_clicks_are_the_oracles(sites, api, data):
+    site = data.draw(st.sampled_from(sites))
+    page = data.draw(st.sampled_from([None, "/", "/tour", "/blog", "/s\u00f6k"]))
+    extra = [("url", page)] if page else []
+    request, body, asked = await ask(api, site, "/api/stats/clicks", data, extra)
+    points, elements = await site.oracle.clicks(*asked, page)
+    problems: list[str] = []
+    try:
+        got = {(round(p["x"] * 100), p["y"]): p["n"] for p in body["points"]}
+        if len(got) != len(body["points"]):
+            problems.append(f"repeated cells in {body['points']}")
+        got_elements = {e["el"]: e["clicks"] for e in body["elements"]}
+    except (KeyError, TypeError):
+        problems.append(f"answer {body!r}")
+    else:
+        if got != points:
+            problems.append(
+                f"cells (x %, y): {sorted(got.items())}, expected {sorted(points.items())}"
+            )
+        if got_elements != elements:
+            problems.append(f"elements {got_elements}, expected {elements}")
     assert not problems, "\n".join([request, *problems])
