@@ -753,6 +753,13 @@ class Oracle:
             {r["el"]: r["clicks"] for r in elements},
         )
 
+    async def selected(self, first, last, filters) -> list[tuple[datetime, int, int]]:
+        """The selected events themselves: (ts, seq, visitor), oldest first."""
+        rows = await self.fetch(
+            "SELECT ts, seq, visitor FROM sel ORDER BY ts, seq", first, last, filters
+        )
+        return [tuple(r) for r in rows]
+
 
 def merged(segments: list[tuple[float, float]], dur: float) -> list[tuple[float, float]]:
     """Watched segments clipped to [0, dur], overlapping or touching ones as one."""
