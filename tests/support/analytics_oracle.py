@@ -21,6 +21,7 @@ Numbers come back unrounded: the checks round or allow a tolerance.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -571,8 +572,8 @@ class Oracle:
                 el,
             )
 
-            def point(p: float) -> int:
-                return min(20, max(0, round(20 * p / longest)))
+            def point(p: float) -> int:  # the nearest point, a half rounded up
+                return min(20, max(0, math.floor(20 * p / longest + 0.5)))
 
             names = {CLICK: "clicks", HOVER: "hovers", PAUSE: "pauses", ERROR: "errors"}
             for r in rows:
