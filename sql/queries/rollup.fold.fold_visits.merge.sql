@@ -23,46 +23,41 @@ WITH items AS (
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) < $3
               THEN 0 ELSE 1 END AS starts
     FROM items
-), numbered AS MATERIALIZED (
+), numbered AS (
     SELECT *, sum(starts) OVER (PARTITION BY day, site_id, visitor
                                 ORDER BY lo, hi, starts DESC
                                 ROWS UNBOUNDED PRECEDING) AS visit
     FROM marked
-), sums AS (
-    SELECT day, site_id, visitor, visit, min(lo) AS first_ts, max(hi) AS last_ts,
-           sum(pageviews) AS pageviews, sum(interactions) AS interactions, sum(eng) AS eng,
-           sum(events) AS events
-    FROM numbered GROUP BY day, site_id, visitor, visit
-), heads AS (
-    SELECT DISTINCT ON (day, site_id, visitor, visit)
-           day, site_id, visitor, visit, lo_seq, referrer, query, country, region, city,
-           browser, os, device, screen_w, screen_h, lang, player_version
-    FROM numbered ORDER BY day, site_id, visitor, visit, lo, lo_seq
-), entries AS (
-    SELECT DISTINCT ON (day, site_id, visitor, visit)
-           day, site_id, visitor, visit, entry_ts, entry_seq, entry_page
-    FROM numbered WHERE entry_ts IS NOT NULL
-    ORDER BY day, site_id, visitor, visit, entry_ts, entry_seq
-), exits AS (
-    SELECT DISTINCT ON (day, site_id, visitor, visit)
-           day, site_id, visitor, visit, exit_ts, exit_seq, exit_page
-    FROM numbered WHERE exit_ts IS NOT NULL
-    ORDER BY day, site_id, visitor, visit, exit_ts DESC, exit_seq DESC
 ), made AS (
+    -- One pass: the first item's attributes, the earliest pageview's page (the
+    -- entry) and the latest one's (the exit) by ordered aggregates, which
+    -- need no join between these steps' results.
     INSERT INTO rollup_open_visits (
         day, site_id, visitor, first_ts, last_ts, pageviews, interactions, eng,
         first_seq, events, referrer, query, country, region, city, browser, os, device,
         screen_w, screen_h, lang, player_version, entry_ts, entry_seq, entry_page,
         exit_ts, exit_seq, exit_page)
-    SELECT s.day, s.site_id, s.visitor, s.first_ts, s.last_ts, s.pageviews,
-           s.interactions, s.eng, h.lo_seq, s.events, h.referrer, h.query, h.country,
-           h.region, h.city, h.browser, h.os, h.device, h.screen_w, h.screen_h, h.lang,
-           h.player_version, n.entry_ts, n.entry_seq, n.entry_page,
-           x.exit_ts, x.exit_seq, x.exit_page
-    FROM sums s
-    JOIN heads h USING (day, site_id, visitor, visit)
-    LEFT JOIN entries n USING (day, site_id, visitor, visit)
-    LEFT JOIN exits x USING (day, site_id, visitor, visit)
+    SELECT day, site_id, visitor, min(lo), max(hi), sum(pageviews), sum(interactions),
+           sum(eng), (array_agg(lo_seq ORDER BY lo, lo_seq))[1], sum(events),
+           (array_agg(referrer ORDER BY lo, lo_seq))[1],
+           (array_agg(query ORDER BY lo, lo_seq))[1],
+           (array_agg(country ORDER BY lo, lo_seq))[1],
+           (array_agg(region ORDER BY lo, lo_seq))[1],
+           (array_agg(city ORDER BY lo, lo_seq))[1],
+           (array_agg(browser ORDER BY lo, lo_seq))[1],
+           (array_agg(os ORDER BY lo, lo_seq))[1],
+           (array_agg(device ORDER BY lo, lo_seq))[1],
+           (array_agg(screen_w ORDER BY lo, lo_seq))[1],
+           (array_agg(screen_h ORDER BY lo, lo_seq))[1],
+           (array_agg(lang ORDER BY lo, lo_seq))[1],
+           (array_agg(player_version ORDER BY lo, lo_seq))[1],
+           min(entry_ts),
+           (array_agg(entry_seq ORDER BY entry_ts, entry_seq) FILTER (WHERE entry_ts IS NOT NULL))[1],
+           (array_agg(entry_page ORDER BY entry_ts, entry_seq) FILTER (WHERE entry_ts IS NOT NULL))[1],
+           max(exit_ts),
+           (array_agg(exit_seq ORDER BY exit_ts DESC, exit_seq DESC) FILTER (WHERE exit_ts IS NOT NULL))[1],
+           (array_agg(exit_page ORDER BY exit_ts DESC, exit_seq DESC) FILTER (WHERE exit_ts IS NOT NULL))[1]
+    FROM numbered GROUP BY day, site_id, visitor, visit
     RETURNING day, site_id, first_ts, last_ts, pageviews, interactions, eng
 ), delta AS (
     SELECT day, site_id, 1 AS visits,
