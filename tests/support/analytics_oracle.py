@@ -545,6 +545,7 @@ class Oracle:
         return {r["el"]: dict(r) for r in rows}
 
     async def timeline(self, first, last, filters, src: str, el: str | None):
+        """The 21 points of one src (and el), and the duration they divide."""
         which = "src = $10 AND ($11::text IS NULL OR el = $11)"
         longest = (
             await self.fetch(
@@ -585,10 +586,11 @@ class Oracle:
                     if r["pos"] is not None:
                         counts["seeks_to"][point(r["pos"])] += 1
         audience = await self.audience(first, last, filters, src, el)
-        return [
-            {"audience": audience[i], **{name: c[i] for name, c in counts.items()}}
+        buckets = [
+            {"at": i / 20, "audience": audience[i], **{name: c[i] for name, c in counts.items()}}
             for i in range(21)
         ]
+        return buckets, longest
 
     async def audience(self, first, last, filters, src: str, el: str | None) -> list[float]:
         """The retention curve of the plays of one src (and el): percent of the plays

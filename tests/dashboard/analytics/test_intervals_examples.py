@@ -4,7 +4,8 @@ offset), one when it starts 23, a day in UTC 24; `hour` is the default for one
 day; week and month buckets are cut to the range; `compare_from`/`compare_to`
 of `previous` and `year` (29 February becomes the 28th); and the realtime
 `series` of the last minutes, per minute the pageviews and distinct visitors,
-with and without a filter. Every number is the oracle's."""
+and its totals and top pages, without a filter, with an event filter and a
+visit filter. Every number is the oracle's."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from tests.support.dashboard_data import add_site, fold
 
 AMSTERDAM, UTC_SITE, NEW_YORK = 0, 1, 2
 EMPTY = dict.fromkeys(COLUMNS)
+WINDOW = timedelta(minutes=30)
 
 
 async def overview(api, site, first, last, *extra, filters=()):
@@ -195,4 +197,37 @@ async def test_realtime_series_counts_each_minute(api, oracle_conn, live_site, f
         )
         if (point["pageviews"], point["visitors"]) != tuple(row):
             wrong.append(f"{point}: expected {tuple(row)} (pageviews, visitors)")
+    # The totals: computed as of just before and just after the request (an event
+    # may leave a window meanwhile), the answer between the two.
+    where = (
+        "site_id = $1 AND ($3::text IS NULL OR path = $3) AND ($4::text IS NULL OR country = $4)"
+    )
+    totals = f"""SELECT count(DISTINCT visitor) FILTER (WHERE ts >= $5) AS v5,
+                        count(*) FILTER (WHERE type = 1) AS p30
+                 FROM events WHERE {where} AND ts >= $2"""
+    pages = f"""SELECT path, count(DISTINCT visitor), count(*) FROM events
+                WHERE {where} AND ts >= $2 AND type = 1 GROUP BY path"""
+    early, late = [
+        (
+            await oracle_conn.fetchrow(
+                totals, live_site["id"], t - WINDOW, page, country, t - timedelta(minutes=5)
+            ),
+            {
+                tuple(r)
+                for r in await oracle_conn.fetch(pages, live_site["id"], t - WINDOW, page, country)
+            },
+        )
+        for t in (before, after)
+    ]
+    if not late[0]["v5"] <= body["visitors_5m"] <= early[0]["v5"]:
+        wrong.append(
+            f"visitors_5m {body['visitors_5m']}, expected {late[0]['v5']}..{early[0]['v5']}"
+        )
+    if not late[0]["p30"] <= body["pageviews_30m"] <= early[0]["p30"]:
+        wrong.append(
+            f"pageviews_30m {body['pageviews_30m']}, expected {late[0]['p30']}..{early[0]['p30']}"
+        )
+    got_pages = {(p["page"], p["visitors"], p["pageviews"]) for p in body["top_pages"]}
+    if early[1] == late[1] and got_pages != early[1]:
+        wrong.append(f"top_pages {sorted(got_pages)}, expected {sorted(early[1])}")
     assert not wrong, "\n".join(wrong)

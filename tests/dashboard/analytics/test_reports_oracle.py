@@ -27,6 +27,7 @@ from tests.support.analytics_checks import (
     draw_filters,
     draw_range,
     mismatches,
+    near,
     range_pairs,
 )
 from tests.support.analytics_data import MEDIA
@@ -142,7 +143,7 @@ async def test_funnel_is_the_oracles(sites, api, data):
         problems.append(f"steps {got!r}, expected {len(want)}")
     else:
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            problems += mismatches(g, w, f"step {i + 1} ({steps[i]})")
+            problems += mismatches(g, {"step": steps[i], **w}, f"step {i + 1} ({steps[i]})")
     assert not problems, "\n".join([request, *problems])
 
 
@@ -203,9 +204,14 @@ async def test_media_timeline_is_the_oracles(sites, api, data):
     if with_el:
         extra.append(("el", el))
     request, body, asked = await ask(api, site, "/api/stats/media/timeline", data, extra)
-    want = await site.oracle.timeline(*asked, src, el if with_el else None)
+    want, duration = await site.oracle.timeline(*asked, src, el if with_el else None)
     got = body.get("buckets")
     problems: list[str] = []
+    if (body.get("src"), body.get("el")) != (src, el if with_el else None):
+        problems.append(f"src, el: {body.get('src')!r}, {body.get('el')!r}")
+    # Without a known duration (no events, a live stream) the README says nothing: null or 0.
+    if not near(body.get("duration_s"), duration, 1e-3) and (duration or body.get("duration_s")):
+        problems.append(f"duration_s {body.get('duration_s')!r}, expected {duration!r}")
     if not isinstance(got, list) or len(got) != 21:
         problems.append(f"buckets {got!r}")
     else:
@@ -234,6 +240,9 @@ async def test_media_report_is_the_oracles(sites, api, data):
                 if abs(g - w) > 0.05 + 1e-6
             ]
     problems += same_rows(got, want, "media")
+    plays = [r.get("plays", 0) for r in body.get("media") or []]
+    if plays != sorted(plays, reverse=True):
+        problems.append(f"media not most played first: {plays}")
     assert not problems, "\n".join([request, *problems])
 
 
