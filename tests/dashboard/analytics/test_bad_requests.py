@@ -161,7 +161,7 @@ GARBAGE = (
 
 
 @settings(
-    max_examples=100,
+    max_examples=80,
     deadline=None,
     database=None,
     derandomize=True,

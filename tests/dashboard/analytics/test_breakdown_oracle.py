@@ -25,7 +25,7 @@ from tests.support.analytics_checks import (
 from tests.support.analytics_oracle import DIMS, VISIT_DIMS, compare_range
 
 PROPERTY = settings(
-    max_examples=60,
+    max_examples=50,
     deadline=None,
     database=None,
     derandomize=True,
