@@ -526,12 +526,14 @@ class LoadedSite:
     rows: int
 
 
-async def load_dataset(conn: asyncpg.Connection, seed: int) -> list[LoadedSite]:
-    """The three sites with their rows and goals, rolled up as the jobs would."""
+async def load_dataset(
+    conn: asyncpg.Connection, seed: int, plans: tuple[SitePlan, ...] = PLANS
+) -> list[LoadedSite]:
+    """The sites of `plans` with their rows and goals, rolled up as the jobs would."""
     from tests.support.dashboard_data import add_site, fold
 
     loaded = []
-    for plan in PLANS:
+    for plan in plans:
         site = await add_site(conn, f"Analytics {plan.label}", plan.timezone)
         rows = generate(plan, seed)
         await insert_rows(conn, site["id"], rows)
