@@ -31,14 +31,14 @@ async def overview(
 
 
 async def period(conn: asyncpg.Connection, s: Selection, interval: str) -> dict[str, Any]:
-    if s.filters or interval != "day":
+    if s.filters or interval == "hour":
         out = await analytics.totals(conn, s)
         out["series"] = await analytics.series(conn, s, interval)
         return out
-    return await from_rollups(conn, s)
+    return await from_rollups(conn, s, interval)
 
 
-async def from_rollups(conn: asyncpg.Connection, s: Selection) -> dict[str, Any]:
+async def from_rollups(conn: asyncpg.Connection, s: Selection, interval: str) -> dict[str, Any]:
     days = await conn.fetch(SQL["overview.days"], s.site_id, s.first, s.last)
     types = await conn.fetch(SQL["overview.types"], s.site_id, s.first, s.last)
     visits = sum(d["visits"] for d in days)
@@ -51,25 +51,26 @@ async def from_rollups(conn: asyncpg.Connection, s: Selection) -> dict[str, Any]
         "bounce_rate": ratio(sum(d["bounces"] for d in days), visits),
         "avg_visit_s": ratio(sum(d["visit_seconds"] for d in days), visits, 1),
         "events": {EVENT_NAMES.get(t["type"], str(t["type"])): t["n"] for t in types},
-        "series": daily_series(days, s),
+        "series": series(days, s, interval),
     }
 
 
-def daily_series(days: list[asyncpg.Record], s: Selection) -> list[dict[str, Any]]:
-    """One entry per day of the range, zeros where nothing was recorded."""
+def series(days: list[asyncpg.Record], s: Selection, interval: str) -> list[dict[str, Any]]:
+    """One entry per day, week or month of the range, zeros where nothing was
+    recorded; a bucket's visitors are its days' visitors, summed."""
     by_day = {d["day"]: d for d in days}
-    out = []
-    day = s.first
+    starts = [label for _, label, _ in analytics.buckets(s, interval)]
+    out: dict[str, dict[str, Any]] = {}
+    day, bucket = s.first, None
     while day <= s.last:
+        if day.isoformat() in starts:
+            bucket = out.setdefault(day.isoformat(), {"start": day.isoformat()})
+            if interval == "day":
+                bucket["date"] = day.isoformat()
+            bucket.update(pageviews=0, visitors=0, visits=0)
         row = by_day.get(day)
-        out.append(
-            {
-                "start": day.isoformat(),
-                "date": day.isoformat(),
-                "pageviews": row["pageviews"] if row else 0,
-                "visitors": row["visitors"] if row else 0,
-                "visits": row["visits"] if row else 0,
-            }
-        )
+        if row:
+            for name in ("pageviews", "visitors", "visits"):
+                bucket[name] += row[name]
         day += timedelta(days=1)
-    return out
+    return list(out.values())

@@ -59,9 +59,13 @@ def year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
+SETTINGS = "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL work_mem = '64MB'"
+
+
 @asynccontextmanager
 async def planned_with_parameters(conn: asyncpg.Connection) -> AsyncIterator[None]:
-    """A read transaction whose queries are planned with their parameters."""
+    """A read transaction whose queries are planned with their parameters, with
+    room for their hashes and sorts in memory."""
     async with conn.transaction(readonly=True):
-        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        await conn.execute(SETTINGS)
         yield

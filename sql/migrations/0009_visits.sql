@@ -182,7 +182,10 @@ $$;
 
 -- The selected events (README, "Filters, visits and the reports'
 -- definitions"): the site's events of the days that match every event
--- filter and, when there are visit filters, lie within a matching visit.
+-- filter and, when there are visit filters, lie within a matching visit. Two
+-- branches, one of which a query planned with its parameters drops (a
+-- condition on a parameter only): a join, unlike EXISTS under OR, can run as
+-- one hash join instead of a lookup per event.
 CREATE FUNCTION peil_selected_events(site integer, first_day date, last_day date, tz text,
                                      vd text[], vo text[], vp text[],
                                      ed text[], eo text[], ep text[])
@@ -194,27 +197,21 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT e.ts, e.seq, (e.ts AT TIME ZONE tz)::date, e.visitor, e.type, e.path, e.host,
            e.name, e.src, e.el, e.pos, e.from_pos, e.to_pos, e.dur, e.x, e.y, e.eng, e.props
     FROM events e
-    WHERE e.site_id = site
+    WHERE cardinality(vd) = 0 AND e.site_id = site
       AND e.ts >= first_day::timestamp AT TIME ZONE tz
       AND e.ts < (last_day + 1)::timestamp AT TIME ZONE tz
       AND peil_event_ok(ed, eo, ep, e.path, e.host, e.type, e.name, e.src)
-      AND (vd[1] IS NULL OR EXISTS (
-          SELECT FROM peil_filtered_visits(site, first_day, last_day, vd, vo, vp) v
-          WHERE v.visitor = e.visitor AND v.day = (e.ts AT TIME ZONE tz)::date
-            AND e.ts BETWEEN v.first_ts AND v.last_ts))
-$$;
-
--- The selected visits: matching every visit filter and, when there are event
--- filters, holding at least one selected event.
-CREATE FUNCTION peil_selected_visits(site integer, first_day date, last_day date, tz text,
-                                     vd text[], vo text[], vp text[],
-                                     ed text[], eo text[], ep text[])
-RETURNS SETOF all_visits
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT v.* FROM peil_filtered_visits(site, first_day, last_day, vd, vo, vp) v
-    WHERE ed[1] IS NULL OR EXISTS (
-        SELECT FROM peil_selected_events(site, first_day, last_day, tz, vd, vo, vp, ed, eo, ep) e
-        WHERE e.visitor = v.visitor AND e.day = v.day AND e.ts BETWEEN v.first_ts AND v.last_ts)
+    UNION ALL
+    SELECT e.ts, e.seq, (e.ts AT TIME ZONE tz)::date, e.visitor, e.type, e.path, e.host,
+           e.name, e.src, e.el, e.pos, e.from_pos, e.to_pos, e.dur, e.x, e.y, e.eng, e.props
+    FROM events e
+    JOIN peil_filtered_visits(site, first_day, last_day, vd, vo, vp) v
+      ON v.visitor = e.visitor AND v.day = (e.ts AT TIME ZONE tz)::date
+     AND e.ts BETWEEN v.first_ts AND v.last_ts
+    WHERE cardinality(vd) > 0 AND e.site_id = site
+      AND e.ts >= first_day::timestamp AT TIME ZONE tz
+      AND e.ts < (last_day + 1)::timestamp AT TIME ZONE tz
+      AND peil_event_ok(ed, eo, ep, e.path, e.host, e.type, e.name, e.src)
 $$;
 
 -- A page goal's or funnel step's pattern (`*` any run of characters, else the

@@ -2,15 +2,24 @@
 -- pageviews, visitors (distinct per day), visits starting in it.
 WITH e AS MATERIALIZED (
     SELECT * FROM peil_selected_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+), fv AS (
+    SELECT * FROM peil_filtered_visits($1, $2, $3, $5, $6, $7)
 ), v AS (
-    SELECT fv.first_ts FROM peil_filtered_visits($1, $2, $3, $5, $6, $7) fv
-    WHERE cardinality($8::text[]) = 0 OR EXISTS (
-        SELECT FROM e WHERE e.visitor = fv.visitor AND e.day = fv.day
-                        AND e.ts BETWEEN fv.first_ts AND fv.last_ts)
+    -- The visits holding a selected event (all of them without event filters).
+    SELECT first_ts FROM fv WHERE cardinality($8::text[]) = 0
+    UNION ALL
+    SELECT first_ts FROM fv JOIN (
+        SELECT DISTINCT k.day, k.visitor, k.first_ts FROM fv k
+        JOIN e ON e.visitor = k.visitor AND e.day = k.day AND e.ts BETWEEN k.first_ts AND k.last_ts
+    ) hit USING (day, visitor, first_ts)
+    WHERE cardinality($8::text[]) > 0
 ), by_events AS (
-    SELECT peil_hour_bucket(ts, $4) AS bucket, count(*) FILTER (WHERE type = 1) AS pageviews,
-           count(DISTINCT (day, visitor)) AS visitors
-    FROM e GROUP BY 1
+    -- Per (bucket, day, visitor) first: visitors as distinct pairs, by hashing.
+    SELECT bucket, count(*) AS visitors, sum(pageviews)::bigint AS pageviews FROM (
+        SELECT peil_hour_bucket(ts, $4) AS bucket, day, visitor,
+               count(*) FILTER (WHERE type = 1) AS pageviews
+        FROM e GROUP BY 1, 2, 3) per_visitor
+    GROUP BY bucket
 ), by_visits AS (
     SELECT peil_hour_bucket(first_ts, $4) AS bucket, count(*) AS visits FROM v GROUP BY 1
 )

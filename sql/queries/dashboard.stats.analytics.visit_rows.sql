@@ -23,9 +23,15 @@ WITH e AS MATERIALIZED (
     WHERE cardinality($8::text[]) > 0
     GROUP BY k.key, k.day, k.visitor, k.first_ts, k.bounce, k.visit_us
 )
-SELECT key, count(DISTINCT (day, visitor)) AS visitors,
-       sum(selected_pageviews)::bigint AS pageviews, sum(selected_events)::bigint AS events,
-       count(*) AS visits, count(*) FILTER (WHERE bounce) AS bounces,
-       sum(visit_us)::bigint AS visit_us
-FROM v GROUP BY key
+SELECT key, count(*) AS visitors, sum(pageviews)::bigint AS pageviews,
+       sum(events)::bigint AS events, sum(visits)::bigint AS visits,
+       sum(bounces)::bigint AS bounces, sum(visit_us)::bigint AS visit_us
+FROM (
+    -- Per (key, day, visitor) first: visitors as distinct pairs, by hashing.
+    SELECT key, day, visitor, sum(selected_pageviews) AS pageviews,
+           sum(selected_events) AS events, count(*) AS visits,
+           count(*) FILTER (WHERE bounce) AS bounces, sum(visit_us) AS visit_us
+    FROM v GROUP BY key, day, visitor
+) per_visitor
+GROUP BY key
 ORDER BY visitors DESC, pageviews DESC, events DESC, key LIMIT $12

@@ -30,7 +30,7 @@ async def test_realtime_counts_the_last_5_and_30_minutes(get, db):
     # Per minute, the last 30 minutes: the pageviews 2, 3 and 10 minutes ago.
     assert len(series) == 30
     assert sum(m["pageviews"] for m in series) == 3
-    assert sum(m["visitors"] for m in series) == 3
+    assert sum(m["visitors"] for m in series) == 4  # visitor 2 in two minutes (a click)
     assert [m["minute"] for m in series] == sorted(m["minute"] for m in series)
     assert body == {
         "visitors_5m": 2,
