@@ -9,6 +9,7 @@ Modules, in the order a run uses them:
 - `fold`: the fold steps, new rows into the aggregates;
 - `media_fold` and `media_plays`: the media step, and how one visitor's
   player events become sessions, plays, watched ranges and coverage;
+- `visit_keys`: the visit dimensions' breakdown of each closed day;
 - `days`: site-local days.
 
 Their queries are sql/queries/rollup.<module>.<function>.sql.
@@ -20,8 +21,12 @@ the collector's answers come first; a run with nothing new costs about 2 ms
 (it makes no temp table). Aggregates live in `rollup_days` (pageviews,
 visitors, visits, bounces, visit seconds, raw event count),
 `rollup_day_types`, `rollup_day_keys` (breakdowns), `rollup_day_media` (with
-21 coverage counts), `rollup_day_clicks` and `rollup_day_click_elements`, all
-keyed by site and site-local day. They hold counts only, no visitor hash.
+21 coverage counts), `rollup_day_clicks`, `rollup_day_click_elements` and
+`rollup_day_visit_keys`, all keyed by site and site-local day. They hold
+counts only, no visitor hash. Each visit, with the attributes of its first
+event and its entry and exit pages, is kept in `rollup_open_visits` while its
+day is open and in `visits` after (migration 0009): per-visitor rows like the
+raw events, purged and forgotten with them, read by the filtered reports.
 The dashboard reads only these tables, so the README's "Definitions"
 (visitors of a range = the sum of its days' distinct visitors, visits per
 visitor hash and day) are what the rollup computes per day.

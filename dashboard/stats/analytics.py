@@ -98,7 +98,12 @@ async def rows(
 ) -> list[dict[str, Any]]:
     """Breakdown rows of `by` (only `keys`, '' for unknown, when given)."""
     async with planned_with_parameters(conn):
-        if by in VISIT_DIMENSIONS:
+        if by in VISIT_DIMENSIONS and not s.filters:
+            # The made days from rollup_day_visit_keys (collector/rollup/visit_keys.py).
+            found = await conn.fetch(
+                SQL.visit_rows_rolled, s.site_id, s.first, s.last, by, limit, keys
+            )
+        elif by in VISIT_DIMENSIONS:
             found = await conn.fetch(SQL.visit_rows, *s.args(), by, limit, PAGEVIEW, keys)
         else:
             found = await conn.fetch(SQL.event_rows, *s.args(), by, limit, COUNTED_TYPES[by], keys)

@@ -37,6 +37,26 @@ ALTER TABLE rollup_open_visits
 CREATE TABLE visits (LIKE rollup_open_visits INCLUDING DEFAULTS);
 ALTER TABLE visits ADD PRIMARY KEY (site_id, day, visitor, first_ts);
 
+-- The visit dimensions' breakdown of each closed day, made once from its
+-- visits when the day has closed (collector/rollup/visit_keys.py): per
+-- dimension and key the day's visits, bounces, seconds, pageviews, events
+-- and distinct visitors. Counts only, an aggregate like rollup_day_keys. A
+-- row with dim '*' marks the day as made (and holds its totals); the
+-- unfiltered reports add the days not yet made from their visits directly.
+CREATE TABLE rollup_day_visit_keys (
+    site_id   integer NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+    dim       text NOT NULL,
+    day       date NOT NULL,
+    key       text NOT NULL,
+    visitors  integer NOT NULL,
+    visits    integer NOT NULL,
+    bounces   integer NOT NULL,
+    visit_us  bigint NOT NULL,
+    pageviews bigint NOT NULL,
+    events    bigint NOT NULL,
+    PRIMARY KEY (site_id, dim, day, key)
+);
+
 -- The value of query parameter `name` in a kept query string (events.query:
 -- the parameters of PEIL_KEEP_QUERY, as sent), decoded as
 -- application/x-www-form-urlencoded: the first parameter of that name, `+`

@@ -6,6 +6,8 @@ WITH days AS (
     DELETE FROM rollup_day_keys WHERE site_id = $1 AND day = $2
 ), media AS (
     DELETE FROM rollup_day_media WHERE site_id = $1 AND day = $2
+), visit_keys AS (
+    DELETE FROM rollup_day_visit_keys WHERE site_id = $1 AND day = $2
 ), clicks AS (
     DELETE FROM rollup_day_clicks WHERE site_id = $1 AND day = $2
 )
