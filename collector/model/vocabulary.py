@@ -95,6 +95,11 @@ DIMENSIONS: tuple[str, ...] = (
     "device",
     "screen",
     "language",
+    "host",
+    # From other events than pageviews (rollup.fold.fold_event_keys): their
+    # rows' pageviews column counts those events.
+    "event",
+    "media",
 )
 
 # Dimensions of the stats API's filters and `by=` (README, "Filters, visits

@@ -32,7 +32,7 @@ from datetime import timedelta
 import asyncpg
 
 from collector.db.queries import load
-from collector.model.vocabulary import EVENT_TYPES
+from collector.model.vocabulary import EVENT_TYPES, MEDIA_TYPES
 from collector.rollup import media_fold
 
 SQL = load(__name__)
@@ -55,6 +55,8 @@ INTERACTIONS = [EVENT_TYPES[t] for t in ("click", "custom", "play", "pause", "se
 INTERACTIONS.append(EVENT_TYPES["ended"])
 PAGEVIEW = EVENT_TYPES["pageview"]
 CLICK = EVENT_TYPES["click"]
+CUSTOM = EVENT_TYPES["custom"]
+PLAYER = sorted(EVENT_TYPES[t] for t in MEDIA_TYPES)
 
 # rollup_open_seen.dim: 0 = any event (the day's visitors), then 1, 2, ...
 # for the breakdown dimensions, in collector.model.vocabulary.DIMENSIONS order
@@ -72,6 +74,7 @@ async def fold_input(conn: asyncpg.Connection) -> int:
         await _fold_visits(conn)
         await _fold_types(conn)
         await _fold_keys(conn)
+        await _fold_event_keys(conn)
         await _fold_clicks(conn)
         await media_fold.fold_media(conn)
     await conn.execute("TRUNCATE rollup_input, rollup_old_visits, rollup_media_delta")
@@ -108,6 +111,11 @@ async def _fold_keys(conn: asyncpg.Connection) -> None:
     # pairs come out of one pass over the input, each set with only its own
     # key not NULL.
     await conn.execute(SQL.fold_keys, PAGEVIEW)
+
+
+async def _fold_event_keys(conn: asyncpg.Connection) -> None:
+    # `event` and `media` keys, from custom and player events.
+    await conn.execute(SQL.fold_event_keys, CUSTOM, PLAYER)
 
 
 async def _fold_clicks(conn: asyncpg.Connection) -> None:

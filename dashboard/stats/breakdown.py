@@ -16,8 +16,10 @@ from dashboard.stats.selection import Selection
 
 SQL = load(__name__)
 
-# Dimensions whose unfiltered rows the rollup holds with the same definition.
-FROM_ROLLUP = ("page",)
+# Dimensions whose unfiltered rows the rollup holds with the same definition;
+# for `event` and `media` its pageviews column counts their events.
+FROM_ROLLUP = ("page", "host", "event", "media")
+COUNTS_EVENTS = ("event", "media")
 
 
 async def breakdown(
@@ -47,7 +49,7 @@ async def _rows(
         {
             "key": r["key"] or None,
             "visitors": r["visitors"],
-            "pageviews": r["pageviews"],
+            "pageviews": 0 if by in COUNTS_EVENTS else r["pageviews"],
             "events": r["pageviews"],
         }
         for r in found

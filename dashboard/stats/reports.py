@@ -41,15 +41,32 @@ async def _fetch(conn: asyncpg.Connection, query: str, s: Selection, *more: Any)
         return await conn.fetch(query, *s.args(), *more)
 
 
+async def selection_visitors(conn: asyncpg.Connection, s: Selection) -> int:
+    """The visitors of every selected event: from the daily rollup without
+    filters, from the visits with visit filters only, else from the events."""
+    if not s.filters:
+        found = await conn.fetchval(SQL.rollup_visitors, s.site_id, s.first, s.last)
+        return int(found or 0)
+    async with planned_with_parameters(conn):
+        if not s.filters.event:
+            args = s.args()
+            return await conn.fetchval(SQL.visit_visitors, *args[:3], *args[4:7])
+        return await conn.fetchval(SQL.visitors, *s.args())
+
+
 async def events(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str, Any]:
-    found = await _fetch(conn, SQL.events, s, limit)
+    if s.filters:
+        found = await _fetch(conn, SQL.events, s, limit)
+    else:
+        found = await conn.fetch(SQL.events_rolled, s.site_id, s.first, s.last, limit)
+    everyone = await selection_visitors(conn, s)
     return {
         "rows": [
             {
                 "name": r["name"],
                 "events": r["events"],
                 "visitors": r["visitors"],
-                "conversion_rate": ratio(r["visitors"], r["all_visitors"]),
+                "conversion_rate": ratio(r["visitors"], everyone),
             }
             for r in found
         ]
@@ -68,7 +85,12 @@ async def props(conn: asyncpg.Connection, s: Selection, event: str, limit: int) 
 
 
 async def goals(conn: asyncpg.Connection, s: Selection) -> dict[str, Any]:
-    found = await _fetch(conn, SQL.goals, s)
+    wildcard = await conn.fetchval(SQL.wildcard_goals, s.site_id)
+    if s.filters or wildcard:
+        found = await _fetch(conn, SQL.goals, s)
+    else:  # each goal is one key of the daily rollup
+        found = await conn.fetch(SQL.goals_rolled, s.site_id, s.first, s.last)
+    everyone = await selection_visitors(conn, s)
     return {
         "goals": [
             {
@@ -76,7 +98,7 @@ async def goals(conn: asyncpg.Connection, s: Selection) -> dict[str, Any]:
                 "kind": r["kind"],
                 "visitors": r["visitors"],
                 "events": r["events"],
-                "conversion_rate": ratio(r["visitors"], r["all_visitors"]),
+                "conversion_rate": ratio(r["visitors"], everyone),
             }
             for r in found
         ]

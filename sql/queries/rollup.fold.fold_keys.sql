@@ -11,6 +11,7 @@ WITH pairs AS MATERIALIZED (
                 WHEN GROUPING(CASE device WHEN 1 THEN 'desktop' WHEN 2 THEN 'mobile' WHEN 3 THEN 'tablet' ELSE '' END) = 0 THEN 8
                 WHEN GROUPING(CASE WHEN screen_w IS NULL OR screen_h IS NULL THEN '' ELSE screen_w || 'x' || screen_h END) = 0 THEN 9
                 WHEN GROUPING(coalesce(lang, '')) = 0 THEN 10
+                WHEN GROUPING(coalesce(host, '')) = 0 THEN 11
             END)::smallint AS code,
            CASE
                WHEN GROUPING(coalesce(path, '')) = 0 THEN 'page'
@@ -23,6 +24,7 @@ WITH pairs AS MATERIALIZED (
                WHEN GROUPING(CASE device WHEN 1 THEN 'desktop' WHEN 2 THEN 'mobile' WHEN 3 THEN 'tablet' ELSE '' END) = 0 THEN 'device'
                WHEN GROUPING(CASE WHEN screen_w IS NULL OR screen_h IS NULL THEN '' ELSE screen_w || 'x' || screen_h END) = 0 THEN 'screen'
                WHEN GROUPING(coalesce(lang, '')) = 0 THEN 'language'
+               WHEN GROUPING(coalesce(host, '')) = 0 THEN 'host'
            END AS dim,
            coalesce(
                coalesce(path, ''),
@@ -34,7 +36,8 @@ WITH pairs AS MATERIALIZED (
                coalesce(os, ''),
                CASE device WHEN 1 THEN 'desktop' WHEN 2 THEN 'mobile' WHEN 3 THEN 'tablet' ELSE '' END,
                CASE WHEN screen_w IS NULL OR screen_h IS NULL THEN '' ELSE screen_w || 'x' || screen_h END,
-               coalesce(lang, '')
+               coalesce(lang, ''),
+               coalesce(host, '')
            ) AS key,
            visitor, count(*) AS pageviews
     FROM rollup_input
@@ -49,7 +52,8 @@ WITH pairs AS MATERIALIZED (
         (coalesce(os, '')),
         (CASE device WHEN 1 THEN 'desktop' WHEN 2 THEN 'mobile' WHEN 3 THEN 'tablet' ELSE '' END),
         (CASE WHEN screen_w IS NULL OR screen_h IS NULL THEN '' ELSE screen_w || 'x' || screen_h END),
-        (coalesce(lang, ''))
+        (coalesce(lang, '')),
+        (coalesce(host, ''))
     )
 ), counted AS (
     SELECT site_id, day, code, dim, key, hashtextextended(key, 0) AS key_hash,

@@ -2,7 +2,7 @@ INSERT INTO rollup_input
 SELECT e.site_id, (e.ts AT TIME ZONE s.timezone)::date AS day, e.ts, e.seq,
        e.visitor, e.type, e.eng, e.path, e.referrer, e.country, e.region, e.city, e.browser,
        e.os, e.device, e.screen_w, e.screen_h, e.lang, e.x, e.y, e.el, e.src, e.pos,
-       e.from_pos, e.to_pos, e.dur, e.query, e.player_version
+       e.from_pos, e.to_pos, e.dur, e.query, e.player_version, e.host, e.name
 FROM events e JOIN sites s ON s.id = e.site_id
 WHERE e.rollup_xact >= $1::text::xid8
   AND NOT pg_visible_in_snapshot(e.rollup_xact, $2::text::pg_snapshot)
