@@ -4,8 +4,9 @@ entry or exit page, or decoded utm_* parameter; and page, host, event, media,
 grouping the selected events of their kind), with 0 to 3 drawn filters and a
 comparison; each row's visitors, pageviews, events (and visits, bounce rate,
 average visit for visit dimensions) must be the oracle's, the rows in
-(visitors, pageviews, events desc, key) order, and `compare.rows` the compared
-period's numbers for the same keys. Plus fixed cases of the utm decoding."""
+(visitors, pageviews, events desc, key) order, `limit` keeping the first of
+them, and `compare.rows` the compared period's numbers for the same keys.
+Plus fixed cases of the utm decoding."""
 
 from __future__ import annotations
 
@@ -70,6 +71,12 @@ async def test_breakdown_is_the_oracles(sites, api, data):
                 problems += mismatches(got[key], expected, f"compare key {key!r}")
         if compare_dates(body) != (c_first.isoformat(), c_last.isoformat()):
             problems.append(f"compare_from/to {compare_dates(body)}, expected {c_first}, {c_last}")
+    # `limit` keeps the first rows of that order (ties broken by key).
+    if not problems and len(body["rows"]) > 2:
+        limited = [(n, v) if n != "limit" else ("limit", "2") for n, v in pairs]
+        status, short = await api.get("/api/stats/breakdown", limited)
+        assert status == 200, short
+        assert short["rows"] == body["rows"][:2], describe("/api/stats/breakdown", limited)
     assert not problems, "\n".join([request, *problems])
 
 
