@@ -172,11 +172,13 @@ async def elements(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[s
 
 async def media_days(
     conn: asyncpg.Connection, s: Selection, src: str | None = None, el: str | None = None
-) -> dict[tuple[str, str], MediaDay]:
+) -> tuple[dict[tuple[str, str], MediaDay], float]:
     """The media summaries of the selected player events, per (el, src), summed
-    over the days (each day summarized as the rollup does)."""
+    over the days (each day summarized as the rollup does), and the longest
+    duration among those events."""
     found = await _fetch(conn, SQL.media_events, s, list(MEDIA_CODES), ERROR, src, el)
     total: dict[tuple[str, str], MediaDay] = {}
+    duration = max((r["dur"] for r in found if r["dur"] and r["dur"] > 0), default=0.0)
     for _day, rows in groupby(found, key=lambda r: r["day"]):
         day_events = (
             MediaEvent(
@@ -192,11 +194,11 @@ async def media_days(
             into.watch_seconds += day.watch_seconds
             into.timed_plays += day.timed_plays
             into.coverage = [a + b for a, b in zip(into.coverage, day.coverage, strict=True)]
-    return total
+    return total, float(duration)
 
 
 async def media(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str, Any]:
-    days = await media_days(conn, s)
+    days, _ = await media_days(conn, s)
     ordered = sorted(days.items(), key=lambda m: (-m[1].plays, -m[1].loads, m[0]))
     return {
         "media": [
@@ -217,10 +219,9 @@ def _counts(d: MediaDay) -> dict[str, Any]:
 async def timeline(
     conn: asyncpg.Connection, s: Selection, src: str, el: str | None
 ) -> dict[str, Any]:
-    days = await media_days(conn, s, src, el)
+    days, duration = await media_days(conn, s, src, el)
     timed = sum(d.timed_plays for d in days.values())
     coverage = [sum(d.coverage[i] for d in days.values()) for i in range(RETENTION_POINTS)]
-    duration = await _duration(conn, s, src, el)
     counts: dict[str, dict[int, int]] = defaultdict(dict)
     if duration:
         for r in await _fetch(conn, SQL.timeline, s, src, el, duration):
@@ -234,13 +235,6 @@ async def timeline(
         point |= {kind: counts[kind].get(i, 0) for kind in TIMELINE_KINDS}
         buckets.append(point)
     return {"src": src, "el": el, "duration_s": duration, "buckets": buckets}
-
-
-async def _duration(conn: asyncpg.Connection, s: Selection, src: str, el: str | None) -> float:
-    """The media's longest known duration in the range (its selected events)."""
-    async with planned_with_parameters(conn):
-        value = await conn.fetchval(SQL.duration, *s.args(), src, el)
-    return float(value or 0.0)
 
 
 async def clicks(

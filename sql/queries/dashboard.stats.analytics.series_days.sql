@@ -1,7 +1,7 @@
 -- $1-$10 the selection, $11 day|week|month. Per bucket (its first day within
 -- the range): pageviews, visitors (distinct per day), visits starting in it.
 WITH e AS MATERIALIZED (
-    SELECT * FROM peil_selected_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    SELECT ts, day, visitor, type FROM peil_selected_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ), fv AS (
     SELECT * FROM peil_filtered_visits($1, $2, $3, $5, $6, $7)
 ), v AS (

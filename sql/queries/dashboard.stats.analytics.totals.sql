@@ -1,7 +1,7 @@
 -- $1-$10 the selection (dashboard/stats/selection.py). Per event type the
 -- selected events, with the totals of the selection on every row.
 WITH e AS MATERIALIZED (
-    SELECT * FROM peil_selected_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    SELECT ts, day, visitor, type FROM peil_selected_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ), fv AS (
     SELECT * FROM peil_filtered_visits($1, $2, $3, $5, $6, $7)
 ), v AS (

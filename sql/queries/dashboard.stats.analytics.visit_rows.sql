@@ -2,7 +2,7 @@
 -- type, $14 only these keys ('' = unknown; NULL: every key). The selected
 -- visits grouped by the dimension, with their selected pageviews and events.
 WITH e AS MATERIALIZED (
-    SELECT * FROM peil_selected_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    SELECT ts, day, visitor, type FROM peil_selected_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ), fv AS (
     SELECT *, coalesce(peil_visit_value($11, entry_page, exit_page, referrer, utm_source,
                                         utm_medium, utm_campaign, utm_content, utm_term,
