@@ -3,9 +3,9 @@ yesterday and today (a UTC site and one in Europe/Amsterdam) arrive in eight
 batches, each followed by one run of the rollup job as `peil serve` runs it,
 and a few rows of each batch only later (a spool replayed after an outage),
 so a new event extends, starts or bridges the visits the open days hold.
-Then overview (visits, bounces, durations, with drawn filters) and the
-breakdowns by every visit dimension must be what plain SQL over `events`
-says, as after a rebuild."""
+Then overview (visits, bounces, durations, with drawn filters), the
+breakdowns by every dimension, custom events and goals must be what plain
+SQL over `events` says, as after a rebuild."""
 
 from __future__ import annotations
 
@@ -22,11 +22,12 @@ from tests.support.analytics_checks import (
     breakdown_mismatches,
     describe,
     draw_filters,
+    mismatches,
     overview_mismatches,
     range_pairs,
 )
-from tests.support.analytics_data import SitePlan, generate, insert_rows
-from tests.support.analytics_oracle import VISIT_DIMS, Oracle, dimension_values
+from tests.support.analytics_data import GOALS, SitePlan, generate, insert_rows
+from tests.support.analytics_oracle import DIMS, Oracle, dimension_values
 from tests.support.dashboard_data import add_site
 
 BATCHES = 8
@@ -61,6 +62,10 @@ async def live_sites(oracle_conn) -> list[Live]:
                 # Now and then a row arrives a few batches late.
                 late = i + rng.choice((1, 2, 3)) if rng.random() < 0.04 else i
                 batches[min(late, BATCHES - 1)].append((site["id"], row))
+        await oracle_conn.executemany(
+            "INSERT INTO goals (site_id, name, kind, match) VALUES ($1, $2, $3, $4)",
+            [(site["id"], *goal) for goal in GOALS],
+        )
         oracle = Oracle(oracle_conn, site["id"], zone)
         out.append(Live(site, zone, oracle, (plan.first, today)))
     for batch in batches:
@@ -97,7 +102,7 @@ async def test_open_days_overview_is_the_oracles(live_sites, api, data):
     assert not problems, "\n".join([request, *problems])
 
 
-@pytest.mark.parametrize("by", VISIT_DIMS)
+@pytest.mark.parametrize("by", DIMS)
 async def test_open_days_breakdowns_are_the_oracles(live_sites, api, by):
     problems = []
     for live in live_sites:
@@ -107,4 +112,26 @@ async def test_open_days_breakdowns_are_the_oracles(live_sites, api, by):
         assert status == 200, body
         want = await live.oracle.breakdown(first, last, (), by)
         problems += breakdown_mismatches(body["rows"], want, by, f"{live.zone} by={by}")
+    assert not problems, "\n".join(problems)
+
+
+@PROPERTY
+@given(data=st.data())
+async def test_open_days_events_and_goals_are_the_oracles(live_sites, api, data):
+    live = data.draw(st.sampled_from(live_sites))
+    first, last = live.days
+    filters = draw_filters(data.draw, st, live.values, most=data.draw(st.sampled_from((0, 2))))
+    pairs = range_pairs(live.key, first, last, filters)
+    problems = []
+    for path, field, key, expected in (
+        ("/api/stats/events", "rows", "name", await live.oracle.events(first, last, filters)),
+        ("/api/stats/goals", "goals", "name", await live.oracle.goals(first, last, filters)),
+    ):
+        status, body = await api.get(path, pairs)
+        assert status == 200, (describe(path, pairs), body)
+        got = {r[key]: r for r in body[field]}
+        if set(got) != set(expected):
+            problems.append(f"{path}: {sorted(got)}, expected {sorted(expected)}")
+        for k in set(got) & set(expected):
+            problems += mismatches(got[k], expected[k], f"{describe(path, pairs)} {k!r}")
     assert not problems, "\n".join(problems)
