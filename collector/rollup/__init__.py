@@ -27,9 +27,11 @@ counts only, no visitor hash. Each visit, with the attributes of its first
 event and its entry and exit pages, is kept in `rollup_open_visits` while its
 day is open and in `visits` after (migration 0009): per-visitor rows like the
 raw events, purged and forgotten with them, read by the filtered reports.
-The dashboard reads only these tables, so the README's "Definitions"
+The unfiltered reports read these tables, so the README's "Definitions"
 (visitors of a range = the sum of its days' distinct visitors, visits per
-visitor hash and day) are what the rollup computes per day.
+visitor hash and day) are what the rollup computes per day; filtered ones
+read the visits and raw events by the same definitions
+(dashboard/stats/selection.py).
 
 - **Only new rows.** Every raw row carries the id of the transaction that
   inserted it (`events.rollup_xact`, filled by a column default, indexed).
