@@ -33,7 +33,7 @@ from tests.support.analytics_checks import (
 from tests.support.analytics_data import MEDIA
 
 PROPERTY = settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     database=None,
     derandomize=True,

@@ -88,7 +88,7 @@ async def test_hourly_points_of_days_at_the_zones_edges(
 
 
 PROPERTY = settings(
-    max_examples=20,
+    max_examples=12,
     deadline=None,
     database=None,
     derandomize=True,
