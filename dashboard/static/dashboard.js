@@ -6,20 +6,24 @@
 
 import { api } from "./ui/lib-api.js";
 import { drawCharts, sweep } from "./ui/lib-chart.js";
+import { downloadCsv } from "./ui/lib-csv.js";
 import { addDays, MAX_DAYS, RANGES, resolve, todayIn } from "./ui/lib-dates.js";
 import { card, h } from "./ui/lib-dom.js";
 import { emptySite } from "./ui/lib-empty.js";
 import { dayRange } from "./ui/lib-format.js";
-import { forView, query, read } from "./ui/lib-state.js";
+import { filterBar, filtersOf, MAX_FILTERS } from "./ui/lib-filters.js";
+import { compareOf, forView, query, read } from "./ui/lib-state.js";
 
 const VIEWS = {
-  overview: { title: "Overview", load: () => import("./ui/view-overview.js") },
-  pages: { title: "Pages", load: () => import("./ui/view-pages.js") },
-  sources: { title: "Sources", load: () => import("./ui/view-sources.js") },
-  locations: { title: "Locations", load: () => import("./ui/view-locations.js") },
-  devices: { title: "Devices", load: () => import("./ui/view-devices.js") },
+  overview: { title: "Overview", load: () => import("./ui/view-overview.js"), compares: true },
+  pages: { title: "Pages", load: () => import("./ui/view-pages.js"), compares: true },
+  sources: { title: "Sources", load: () => import("./ui/view-sources.js"), compares: true },
+  locations: { title: "Locations", load: () => import("./ui/view-locations.js"), compares: true },
+  devices: { title: "Devices", load: () => import("./ui/view-devices.js"), compares: true },
   media: { title: "Media", load: () => import("./ui/view-media.js") },
   interactions: { title: "Interactions", load: () => import("./ui/view-interactions.js") },
+  events: { title: "Events", load: () => import("./ui/view-events.js") },
+  errors: { title: "Errors", load: () => import("./ui/view-errors.js") },
   realtime: { title: "Realtime", load: () => import("./ui/view-realtime.js"), ranged: false },
   settings: { title: "Settings", load: () => import("./ui/view-settings.js"), admin: true, ranged: false },
 };
@@ -57,9 +61,12 @@ function buildHeader() {
     h("li", null, h("a", { href: "#", dataset: { view: id } }, v.title)))));
 }
 
-function syncHeader(state, site, days) {
+function syncHeader(state, site, days, filters) {
   $("site").value = site.key;
   $("range").value = state.range;
+  $("compare").value = compareOf(state);
+  $("filters").replaceChildren(...filterBar(filters, (next) => navigate({ lists: { filter: next } })).filter(Boolean));
+  $("filters").hidden = state.view === "settings";
   const custom = state.range === "custom";
   $("custom").hidden = !custom;
   if (custom && days) {
@@ -70,6 +77,7 @@ function syncHeader(state, site, days) {
   $("days").textContent = days && ranged ? dayRange(days.from, days.to) : "";
   // Realtime has no period; settings use it for the audit trail.
   $("range").closest("label").hidden = state.view === "realtime";
+  $("compare").closest("label").hidden = !VIEWS[state.view].compares;
   for (const link of $("views").querySelectorAll("a")) {
     const view = link.dataset.view;
     link.href = query(state, { view, params: forView(state, view) });
@@ -92,6 +100,7 @@ function wireHeader() {
     }
     navigate({ range, from: null, to: null });
   });
+  $("compare").addEventListener("change", () => navigate({ params: { compare: $("compare").value || null } }));
   $("custom").addEventListener("submit", (event) => {
     event.preventDefault();
     navigate({ range: "custom", from: $("from").value, to: $("to").value });
@@ -104,6 +113,37 @@ function wireHeader() {
     render().then(() => $("view").focus({ preventScroll: true }));
   });
   addEventListener("popstate", () => render());
+  // A row of a table with a dimension adds its filter; every table's CSV button.
+  const main = $("view");
+  const filterRow = (event) => {
+    const row = event.target.closest("tr[data-filter]");
+    if (!row || event.target.closest("a, button, input, select, summary, label")) return false;
+    const filters = filtersOf(read());
+    const text = row.dataset.filter;
+    if (filters.includes(text)) return true;
+    if (filters.length >= MAX_FILTERS) {
+      showError(`At most ${MAX_FILTERS} filters: remove one first.`);
+      return true;
+    }
+    navigate({ lists: { filter: [...filters, text] } });
+    return true;
+  };
+  main.addEventListener("click", (event) => {
+    const button = event.target.closest("button.csv");
+    if (button) {
+      const table = button.closest(".table-box")?.querySelector("table");
+      const state = read();
+      const site = sites.find((s) => s.key === state.site) || sites[0];
+      const days = resolve(state.range, todayIn(site.timezone), state);
+      if (table) downloadCsv(table, [site.name, button.dataset.csv, ...(days ? [days.from, days.to] : [])]);
+      return;
+    }
+    if (getSelection().toString()) return; // selecting text to copy is not a click on the row
+    filterRow(event);
+  });
+  main.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.matches("tr[data-filter]") && filterRow(event)) event.preventDefault();
+  });
 }
 
 // ---- errors ---------------------------------------------------------------
@@ -165,7 +205,8 @@ async function render() {
   const viewId = allowed ? state.view : "overview";
   const view = VIEWS[viewId];
   const days = resolve(state.range, todayIn(site.timezone), state);
-  syncHeader(state, site, days);
+  const filters = viewId === "settings" ? [] : filtersOf(state);
+  syncHeader(state, site, days, filtersOf(state));
   localStorage.setItem(LAST_SITE, site.key);
   if (!days) {
     main.replaceChildren(card("Choose the days", null, h("p", null, "Pick the first and the last day above, then Show.")));
@@ -176,8 +217,8 @@ async function render() {
   hideError();
 
   const ctx = {
-    state, site, sites, session, ...days,
-    q: { site: site.key, from: days.from, to: days.to },
+    state, site, sites, session, ...days, filters, compare: compareOf(state),
+    q: { site: site.key, from: days.from, to: days.to, filter: filters },
     api: (path, params, options) => api(path, params, { ...options, signal }),
     go: navigate,
     refresh: () => render(),
@@ -201,6 +242,7 @@ async function render() {
     document.title = `${view.title} · ${site.name} · Peil`;
     $("status").textContent = `${view.title} of ${site.name} shown.`;
     document.body.dataset.loaded = `${viewId} ${site.key} ${days.from} ${days.to}`;
+    document.body.dataset.filters = filters.join("\n");
   } catch (error) {
     if (mine !== generation || error.name === "AbortError") return;
     // Old numbers never stay under the new period's label: the view is emptied.

@@ -11,7 +11,10 @@ const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ||
 
 export function url(path, params) {
   const u = new URL(path, location.origin);
-  for (const [k, v] of Object.entries(params || {})) if (v != null && v !== "") u.searchParams.set(k, v);
+  for (const [k, v] of Object.entries(params || {})) {
+    // An array repeats the parameter (filter=..., step=...).
+    for (const one of Array.isArray(v) ? v : [v]) if (one != null && one !== "") u.searchParams.append(k, one);
+  }
   return u.pathname + u.search;
 }
 

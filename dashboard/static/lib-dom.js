@@ -40,9 +40,11 @@ export function card(title, attributes, ...children) {
  * columns: [{label, num?, key?: true}], rows: arrays of cell values (text or
  * Node). `caption` names the table for assistive technology (visually hidden:
  * the card's heading shows it). `share`: per row, 0..1, drawn as a bar behind
- * the first cell.
+ * the first cell. `filter`: {dim, keys} makes each row a filter (a click, or
+ * Enter on the focused row, adds DIM==KEY; the shell listens). Every table with
+ * rows gets a CSV button (the shell writes the file from the cells shown).
  */
-export function table({ columns, rows, caption, share, empty = "Nothing in this period." }) {
+export function table({ columns, rows, caption, share, filter, empty = "Nothing in this period." }) {
   const t = h("table");
   if (caption) t.append(h("caption", { class: "visually-hidden" }, caption));
   const head = t.createTHead().insertRow();
@@ -50,6 +52,12 @@ export function table({ columns, rows, caption, share, empty = "Nothing in this 
   const body = t.createTBody();
   rows.forEach((values, i) => {
     const row = body.insertRow();
+    if (filter) {
+      const key = filter.keys[i];
+      row.dataset.filter = `${filter.dim}==${key == null || String(key).trim() === "" ? "(none)" : key}`;
+      row.tabIndex = 0;
+      row.className = "filterable";
+    }
     values.forEach((value, j) => {
       const c = columns[j] || {};
       const cell = j === 0 && columns[0].rowHeader !== false ? h("th", { scope: "row" }) : row.ownerDocument.createElement("td");
@@ -67,14 +75,17 @@ export function table({ columns, rows, caption, share, empty = "Nothing in this 
     const row = body.insertRow();
     row.append(h("td", { colspan: columns.length, class: "empty" }, empty));
   }
-  return h("div", { class: "table-wrap" }, t);
+  return h("div", { class: "table-box" }, h("div", { class: "table-wrap" }, t),
+    rows.length ? h("div", { class: "table-foot" },
+      filter ? h("span", { class: "note" }, "Click a row to filter by it.") : null,
+      h("button", { type: "button", class: "secondary small csv", dataset: { csv: caption || "table" } }, "Download CSV")) : null);
 }
 
-/** A few big numbers: [[label, value, hint?]]. */
+/** A few big numbers: [[label, value, hint?, change?]] (change: a node). */
 export function tiles(items) {
-  return h("dl", { class: "tiles" }, items.map(([label, value, hint]) =>
+  return h("dl", { class: "tiles" }, items.map(([label, value, hint, change]) =>
     h("div", { class: "tile", dataset: { tile: label } },
-      h("dt", null, label), h("dd", null, value), hint ? h("dd", { class: "hint" }, hint) : null)));
+      h("dt", null, label), h("dd", null, value), hint ? h("dd", { class: "hint" }, hint) : null, change || null)));
 }
 
 /** A copy-to-clipboard button for the text of `source` (an element). */

@@ -35,9 +35,13 @@ COUNTED_TYPES: dict[str, list[int]] = {
 
 async def totals(conn: asyncpg.Connection, s: Selection) -> dict[str, Any]:
     async with planned_with_parameters(conn):
-        rows = await conn.fetch(SQL.totals, *s.args())
+        if s.filters.event:
+            rows = await conn.fetch(SQL.totals, *s.args())
+            types = {EVENT_NAMES.get(r["type"], str(r["type"])): r["n"] for r in rows if r["type"]}
+        else:  # whole visits: their counters
+            rows = [await conn.fetchrow(SQL.totals_visits, *visit_args(s))]
+            types = {name: rows[0][name] for name in EVENT_TYPES if rows[0][name]}
     first = rows[0]
-    types = {EVENT_NAMES.get(r["type"], str(r["type"])): r["n"] for r in rows if r["type"]}
     return {
         "pageviews": types.get("pageview", 0),
         "visitors": first["visitors"],
@@ -53,8 +57,10 @@ async def series(conn: asyncpg.Connection, s: Selection, interval: str) -> list[
     async with planned_with_parameters(conn):
         if interval == "hour":
             rows = await conn.fetch(SQL.series_hours, *s.args())
-        else:
+        elif s.filters.event:
             rows = await conn.fetch(SQL.series_days, *s.args(), interval)
+        else:
+            rows = await conn.fetch(SQL.series_visits, *visit_args(s), interval)
     found = {r["bucket"]: r for r in rows}
     out = []
     for start, label, _day in buckets(s, interval):
@@ -69,6 +75,12 @@ async def series(conn: asyncpg.Connection, s: Selection, interval: str) -> list[
         }
         out.append(point)
     return out
+
+
+def visit_args(s: Selection) -> tuple[Any, ...]:
+    """The parameters of peil_filtered_visits: site, days, visit filters."""
+    args = s.args()
+    return (*args[:3], *args[4:7])
 
 
 def buckets(s: Selection, interval: str) -> list[tuple[Any, str, date | None]]:

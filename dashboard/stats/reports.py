@@ -27,6 +27,7 @@ from collector.rollup.media_plays import (
     summarize,
 )
 from dashboard.stats import ratio
+from dashboard.stats.analytics import visit_args
 from dashboard.stats.media import summary
 from dashboard.stats.selection import Selection, planned_with_parameters
 
@@ -49,8 +50,7 @@ async def selection_visitors(conn: asyncpg.Connection, s: Selection) -> int:
         return int(found or 0)
     async with planned_with_parameters(conn):
         if not s.filters.event:
-            args = s.args()
-            return await conn.fetchval(SQL.visit_visitors, *args[:3], *args[4:7])
+            return await conn.fetchval(SQL.visit_visitors, *visit_args(s))
         return await conn.fetchval(SQL.visitors, *s.args())
 
 

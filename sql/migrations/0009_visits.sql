@@ -31,7 +31,24 @@ ALTER TABLE rollup_open_visits
     ADD COLUMN entry_page     text,
     ADD COLUMN exit_ts        timestamptz,
     ADD COLUMN exit_seq       smallint,
-    ADD COLUMN exit_page      text;
+    ADD COLUMN exit_page      text,
+    -- Events per type other than pageviews (collector.model.vocabulary
+    -- EVENT_TYPES; rollup.fold.fold_visits.merge), so an overview filtered
+    -- by visit dimensions only is answered from the visits alone.
+    ADD COLUMN n_pageleave    integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_click        integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_hover        integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_eleon        integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_eleoff       integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_error        integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_custom       integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_videoload    integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_play         integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_pause        integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_seek         integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_rewind       integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_ended        integer NOT NULL DEFAULT 0,
+    ADD COLUMN n_videounload  integer NOT NULL DEFAULT 0;
 
 -- The closed days' visits: the same columns as rollup_open_visits, in its order.
 CREATE TABLE visits (LIKE rollup_open_visits INCLUDING DEFAULTS);
@@ -103,7 +120,10 @@ END $$;
 -- with the visit dimensions under their API names.
 CREATE VIEW all_visits AS
 SELECT site_id, day, visitor, first_ts, last_ts, first_seq, pageviews, interactions, eng,
-       events, entry_page, exit_page, referrer, country, region, city, browser, os,
+       events, n_pageleave, n_click, n_hover, n_eleon, n_eleoff,
+       n_error, n_custom, n_videoload, n_play, n_pause,
+       n_seek, n_rewind, n_ended, n_videounload,
+       entry_page, exit_page, referrer, country, region, city, browser, os,
        CASE device WHEN 1 THEN 'desktop' WHEN 2 THEN 'mobile' WHEN 3 THEN 'tablet' END
            AS device,
        CASE WHEN screen_w IS NOT NULL AND screen_h IS NOT NULL

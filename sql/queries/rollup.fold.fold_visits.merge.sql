@@ -6,7 +6,10 @@ WITH items AS (
     SELECT day, site_id, visitor, first_ts AS lo, first_seq AS lo_seq, last_ts AS hi,
            pageviews, interactions, eng, events, referrer, query, country, region, city,
            browser, os, device, screen_w, screen_h, lang, player_version,
-           entry_ts, entry_seq, entry_page, exit_ts, exit_seq, exit_page
+           entry_ts, entry_seq, entry_page, exit_ts, exit_seq, exit_page,
+           n_pageleave, n_click, n_hover, n_eleon, n_eleoff,
+           n_error, n_custom, n_videoload, n_play, n_pause,
+           n_seek, n_rewind, n_ended, n_videounload
     FROM rollup_old_visits
     UNION ALL
     SELECT day, site_id, visitor, ts, seq, ts, (type = $1)::int,
@@ -15,7 +18,21 @@ WITH items AS (
            CASE WHEN type = $1 THEN ts END, CASE WHEN type = $1 THEN seq END,
            CASE WHEN type = $1 THEN path END,
            CASE WHEN type = $1 THEN ts END, CASE WHEN type = $1 THEN seq END,
-           CASE WHEN type = $1 THEN path END
+           CASE WHEN type = $1 THEN path END,
+           (type = 2)::int,
+           (type = 3)::int,
+           (type = 4)::int,
+           (type = 5)::int,
+           (type = 6)::int,
+           (type = 7)::int,
+           (type = 8)::int,
+           (type = 20)::int,
+           (type = 21)::int,
+           (type = 22)::int,
+           (type = 23)::int,
+           (type = 24)::int,
+           (type = 25)::int,
+           (type = 26)::int
     FROM rollup_input
 ), marked AS (
     SELECT *, CASE WHEN lo - max(hi) OVER (
@@ -36,7 +53,9 @@ WITH items AS (
         day, site_id, visitor, first_ts, last_ts, pageviews, interactions, eng,
         first_seq, events, referrer, query, country, region, city, browser, os, device,
         screen_w, screen_h, lang, player_version, entry_ts, entry_seq, entry_page,
-        exit_ts, exit_seq, exit_page)
+        exit_ts, exit_seq, exit_page, n_pageleave, n_click, n_hover, n_eleon,
+        n_eleoff, n_error, n_custom, n_videoload, n_play, n_pause,
+        n_seek, n_rewind, n_ended, n_videounload)
     SELECT day, site_id, visitor, min(lo), max(hi), sum(pageviews), sum(interactions),
            sum(eng), (array_agg(lo_seq ORDER BY lo, lo_seq))[1], sum(events),
            (array_agg(referrer ORDER BY lo, lo_seq))[1],
@@ -56,7 +75,21 @@ WITH items AS (
            (array_agg(entry_page ORDER BY entry_ts, entry_seq) FILTER (WHERE entry_ts IS NOT NULL))[1],
            max(exit_ts),
            (array_agg(exit_seq ORDER BY exit_ts DESC, exit_seq DESC) FILTER (WHERE exit_ts IS NOT NULL))[1],
-           (array_agg(exit_page ORDER BY exit_ts DESC, exit_seq DESC) FILTER (WHERE exit_ts IS NOT NULL))[1]
+           (array_agg(exit_page ORDER BY exit_ts DESC, exit_seq DESC) FILTER (WHERE exit_ts IS NOT NULL))[1],
+           sum(n_pageleave),
+           sum(n_click),
+           sum(n_hover),
+           sum(n_eleon),
+           sum(n_eleoff),
+           sum(n_error),
+           sum(n_custom),
+           sum(n_videoload),
+           sum(n_play),
+           sum(n_pause),
+           sum(n_seek),
+           sum(n_rewind),
+           sum(n_ended),
+           sum(n_videounload)
     FROM numbered GROUP BY day, site_id, visitor, visit
     RETURNING day, site_id, first_ts, last_ts, pageviews, interactions, eng
 ), delta AS (
