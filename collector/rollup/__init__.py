@@ -61,11 +61,14 @@ read the visits and raw events by the same definitions
   are deleted (in batches of 200,000 rows per run) once a day closes, long
   before the raw events' retention.
 - **State without WAL.** The state tables and `rollup_open_days` are
-  UNLOGGED (migration 0005): their writes cost no WAL. PostgreSQL empties
-  unlogged tables when it recovers from a crash (and on a promoted standby
-  or a restored base backup); the day is then simply no longer open, and
-  the next row for it rebuilds it from its raw rows, as below: exact, at the
-  cost of one rebuild of today and yesterday. The aggregates and the run's
+  UNLOGGED (migration 0005): their writes cost no WAL. All but
+  `rollup_open_visits`, logged since migration 0009, because the filtered
+  reports read it, on a hot standby too, where no unlogged table can be
+  read. PostgreSQL empties unlogged tables when it recovers from a crash
+  (and on a promoted standby or a restored base backup); the day is then
+  simply no longer open, and the next run rebuilds it from its raw rows
+  (`lost_days` in job.py: a day of the open window with aggregates but not
+  open), as below: exact, at the cost of one rebuild of today and yesterday. The aggregates and the run's
   snapshot stay logged. A run commits with `synchronous_commit = off`: a
   commit lost in a crash loses its snapshot too, so the next run folds the
   same rows again.

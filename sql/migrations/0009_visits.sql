@@ -50,6 +50,12 @@ ALTER TABLE rollup_open_visits
     ADD COLUMN n_ended        integer NOT NULL DEFAULT 0,
     ADD COLUMN n_videounload  integer NOT NULL DEFAULT 0;
 
+-- The reports read the open days' visits too, also on a hot standby, which
+-- has no unlogged table: the open visits are logged from now on. After a
+-- crash the other (unlogged) state is lost with rollup_open_days, and the
+-- rollup rebuilds those days, their visits included (rollup.job.lost_days).
+ALTER TABLE rollup_open_visits SET LOGGED;
+
 -- The closed days' visits: the same columns as rollup_open_visits, in its order.
 CREATE TABLE visits (LIKE rollup_open_visits INCLUDING DEFAULTS);
 ALTER TABLE visits ADD PRIMARY KEY (site_id, day, visitor, first_ts);
