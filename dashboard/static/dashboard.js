@@ -242,7 +242,7 @@ async function render() {
     document.title = `${view.title} · ${site.name} · Peil`;
     $("status").textContent = `${view.title} of ${site.name} shown.`;
     document.body.dataset.loaded = `${viewId} ${site.key} ${days.from} ${days.to}`;
-    document.body.dataset.filters = filters.join("\n");
+    document.body.dataset.filters = filters.join(" & ");
   } catch (error) {
     if (mine !== generation || error.name === "AbortError") return;
     // Old numbers never stay under the new period's label: the view is emptied.

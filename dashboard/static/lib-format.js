@@ -78,3 +78,12 @@ export const day = (iso) => dayFormat.format(new Date(`${iso}T00:00:00Z`));
 export function dayRange(from, to) {
   return from === to ? day(from) : `${day(from)} – ${day(to)}`;
 }
+
+/** The change from `before` to `now`: {text: "▲ 12.5 %", dir: "up"|"down"|"same"|""}. */
+export function change(now, before) {
+  if (now == null || before == null) return { text: "–", dir: "" };
+  if (before === 0) return now === 0 ? { text: "0 %", dir: "same" } : { text: "▲ new", dir: "up" };
+  const rate = (now - before) / before;
+  if (Math.abs(rate) < 0.0005) return { text: "0 %", dir: "same" };
+  return { text: `${rate > 0 ? "▲" : "▼"} ${Math.abs(rate * 100).toFixed(1)} %`, dir: rate > 0 ? "up" : "down" };
+}

@@ -1,4 +1,4 @@
-// Devices: browser, operating system, kind of device, screen size, language.
+// Devices: browser, operating system, kind of device, screen size, language, player version.
 
 import { breakdownCards } from "./lib-breakdown.js";
 import { h } from "./lib-dom.js";
@@ -10,6 +10,7 @@ export async function render(ctx) {
     { by: "device", title: "Kinds of device", column: "Kind" },
     { by: "screen", title: "Screen sizes", column: "Width × height" },
     { by: "language", title: "Languages", column: "Language" },
+    { by: "player_version", title: "Player versions", column: "Version" },
   ]);
   return [h("div", { class: "grid" }, cards)];
 }

@@ -8,7 +8,7 @@
 // plain=1 (no page beneath).
 
 import { card, field, h, table } from "./lib-dom.js";
-import { number } from "./lib-format.js";
+import { duration, number } from "./lib-format.js";
 
 const WIDTHS = [["1280", "Desktop, 1280 px"], ["768", "Tablet, 768 px"], ["390", "Phone, 390 px"]];
 const FRAME_TIMEOUT_MS = 8000;
@@ -55,9 +55,10 @@ export async function render(ctx) {
   const width = Number(WIDTHS.some(([w]) => w === params.get("width")) ? params.get("width") : "1280");
   const origin = safeOrigin(params.get("origin") || "") || defaultOrigin(ctx.site);
   const plain = params.get("plain") === "1";
-  const [pages, clicks] = await Promise.all([
+  const [pages, clicks, elements] = await Promise.all([
     ctx.api("/api/stats/breakdown", { ...ctx.q, by: "page", limit: 100 }),
     ctx.api("/api/stats/clicks", page ? { ...ctx.q, url: page } : ctx.q),
+    ctx.api("/api/stats/elements", { ...ctx.q, limit: 50 }),
   ]);
 
   const pageSelect = h("select", { name: "page" },
@@ -148,5 +149,15 @@ export async function render(ctx) {
       rows: clicks.elements.map((e) => [e.el == null ? "(unnamed)" : e.el, number(e.clicks)]),
       empty: "No clicks in this period.",
     })),
+    card("Elements seen", { class: "wide", dataset: { report: "elements" } },
+      h("p", { class: "note" }, "Elements marked with data-peil-track, all pages together: how often they came on screen, for how long on average, and their hovers and clicks."),
+      table({
+        caption: "Elements seen",
+        columns: [{ label: "Element" }, { label: "Views", num: true }, { label: "Visitors", num: true },
+          { label: "Avg visible", num: true }, { label: "Hovers", num: true }, { label: "Clicks", num: true }],
+        rows: elements.rows.map((e) => [e.el == null ? "(unnamed)" : e.el, number(e.views), number(e.visitors),
+          duration(e.avg_visible_s), number(e.hovers), number(e.clicks)]),
+        empty: "No element came on screen in this period.",
+      })),
   ];
 }

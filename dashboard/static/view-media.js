@@ -1,8 +1,9 @@
 // Media: per video or audio element, loads, plays, watch time, completion,
-// seeks, rewinds, errors; and the audience curve of the one chosen (the URL's
-// `media`, the source; else the most played).
+// seeks, rewinds, errors; and the interaction timeline of the one chosen (the
+// URL's `media`, the source; else the most played): its audience curve with the
+// clicks, hovers, pauses and seeks along its 21 points.
 
-import { audienceCurve } from "./lib-chart.js";
+import { mediaTimeline } from "./lib-chart.js";
 import { card, h, table } from "./lib-dom.js";
 import { duration, number, percent } from "./lib-format.js";
 import { query } from "./lib-state.js";
@@ -13,6 +14,9 @@ export async function render(ctx) {
   const { media } = await ctx.api("/api/stats/media", ctx.q);
   const chosen = ctx.state.params.get("media");
   const shown = media.find((m) => name(m) === chosen) || media[0];
+  const timeline = shown && shown.src
+    ? await ctx.api("/api/stats/media/timeline", { ...ctx.q, src: shown.src, el: shown.el })
+    : null;
   const link = (m) => {
     const a = h("a", { href: query(ctx.state, { params: { media: name(m) } }) }, name(m));
     if (m === shown) a.setAttribute("aria-current", "true");
@@ -34,14 +38,15 @@ export async function render(ctx) {
       duration(m.watch_time_s), duration(m.avg_watch_s), percent(m.completion_rate),
       number(m.seeks), number(m.rewinds), number(m.errors)]),
     empty: "No media was loaded in this period.",
-  }), media.length ? h("p", { class: "note" }, "Choose a source to see its audience curve below.") : null)];
+    filter: { dim: "media", keys: media.map((m) => m.src) },
+  }), media.length ? h("p", { class: "note" }, "Choose a source to see its timeline below; click elsewhere in a row to filter by it.") : null)];
   if (shown) {
-    const title = `Audience of ${name(shown)}`;
+    const title = `Timeline of ${name(shown)}`;
     const known = shown.retention.some((v) => v != null && v > 0);
     nodes.push(card(title, { class: "wide", dataset: { media: name(shown) } },
-      h("p", { class: "note" }, "Percent of plays still watching at each point of the media (0 % is the start, 100 % the end)."),
-      known ? audienceCurve(shown.retention, title)
-        : h("p", null, "No curve: the plays of this media had no known duration (a live stream, for example).")));
+      h("p", { class: "note" }, "Left axis: percent of plays still watching at each point of the media (0 % is the start, 100 % the end). Right axis: clicks, hovers, pauses and seeks at that point."),
+      known ? null : h("p", null, "No audience curve: the plays of this media had no known duration (a live stream, for example)."),
+      timeline ? mediaTimeline(timeline.buckets, title) : null));
   }
   return nodes;
 }

@@ -31,7 +31,7 @@ PEOPLE = [
      "device": 3, "screen_w": 820, "screen_h": 1180, "lang": "en"},
 ]  # fmt: skip
 VIEWS = ["overview", "pages", "sources", "locations", "devices", "media", "interactions",
-         "realtime", "settings"]  # fmt: skip
+         "events", "errors", "realtime", "settings"]  # fmt: skip
 
 
 def visit(ts: datetime, visitor: int, *pages: str, ref: str | None = None) -> list[dict]:
@@ -150,7 +150,7 @@ async def test_overview_shows_the_api_numbers(server, site, get, desktop):
     await no_markup_ran(desktop)
 
 
-async def test_today_shows_its_totals_and_the_week_with_today_marked(server, site, get, desktop):
+async def test_today_shows_its_totals_and_its_hours(server, site, get, desktop):
     first, last = days(1)
     await desktop.show(
         server.url, f"?site={site['key']}&range=today", f"overview {site['key']} {first} {last}"
@@ -158,8 +158,12 @@ async def test_today_shows_its_totals_and_the_week_with_today_marked(server, sit
     _, o = await get("/api/stats/overview", site=site["key"], **{"from": first, "to": last})
     page = desktop.page
     assert await page.text_content(".tile[data-tile=Pageviews] dd") == str(o["pageviews"])
-    assert await page.locator(".chart-figure details tbody tr").count() == 7
-    assert "shaded day" in await page.text_content("main")
+    assert len(o["series"]) == 24  # the API's hours (the site's zone is UTC)
+    assert await page.locator(".chart-figure details tbody tr").count() == 24
+    hours = await texts(page, ".chart-figure details tbody th")
+    assert hours[:2] == ["00:00", "01:00"]
+    shown = sum(int(t) for t in await texts(page, ".chart-figure details tbody td:nth-child(2)"))
+    assert shown == o["pageviews"] > 0
 
 
 async def test_pages_sources_locations_devices_show_the_breakdowns(server, site, get, desktop):
@@ -212,7 +216,9 @@ async def test_media_shows_each_video_and_its_audience_curve(server, site, get, 
     assert cells[1:4] == [str(m["loads"]), str(m["plays"]), f"{m['play_rate'] * 100:.1f} %"]
     assert cells[6] == f"{m['completion_rate'] * 100:.1f} %"
     assert cells[7:] == [str(m["seeks"]), str(m["rewinds"]), str(m["errors"])]
-    curve = await texts(desktop.page, f"[data-media='{VIDEO['src']}'] details tbody td")
+    curve = await texts(
+        desktop.page, f"[data-media='{VIDEO['src']}'] details tbody td:nth-child(2)"
+    )
     assert [float(t.removesuffix(" %")) for t in curve] == [round(v, 1) for v in m["retention"]]
     assert await desktop.page.locator(f"[data-media='{VIDEO['src']}'] .uplot").count() == 1
 
@@ -246,7 +252,8 @@ async def test_realtime_shows_the_last_minutes_and_refreshes(server, site, get, 
     _, r = await get("/api/stats/realtime", site=site["key"])
     page = desktop.page
     assert await page.text_content(".tile[data-tile='Visitors now'] dd") == str(r["visitors_5m"])
-    assert await texts(page, ".realtime tbody th") == [p["page"] for p in r["top_pages"]]
+    top = await texts(page, ".realtime [data-report=top-pages] tbody th")
+    assert top == [p["page"] for p in r["top_pages"]]
     await page.wait_for_selector("[data-refreshes='1']", timeout=9000)
     await no_markup_ran(desktop)
 
