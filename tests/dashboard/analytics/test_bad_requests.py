@@ -161,7 +161,7 @@ GARBAGE = (
 
 
 @settings(
-    max_examples=80,
+    max_examples=50,
     deadline=None,
     database=None,
     derandomize=True,

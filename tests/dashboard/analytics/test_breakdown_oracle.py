@@ -26,7 +26,7 @@ from tests.support.analytics_checks import (
 from tests.support.analytics_oracle import DIMS, VISIT_DIMS, compare_range
 
 PROPERTY = settings(
-    max_examples=50,
+    max_examples=40,
     deadline=None,
     database=None,
     derandomize=True,

@@ -22,7 +22,7 @@ from tests.support.analytics_checks import (
 from tests.support.analytics_oracle import compare_range
 
 PROPERTY = settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     database=None,
     derandomize=True,
