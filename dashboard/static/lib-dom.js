@@ -37,7 +37,8 @@ export function card(title, attributes, ...children) {
 
 /**
  * A table in a wrapper that scrolls sideways inside its card, never the page.
- * columns: [{label, num?, key?: true}], rows: arrays of cell values (text or
+ * columns: [{label, num?, opt?, wrap?}] (opt: left out on a phone; wrap: long text
+ * wraps instead of being cut), rows: arrays of cell values (text or
  * Node). `caption` names the table for assistive technology (visually hidden:
  * the card's heading shows it). `share`: per row, 0..1, drawn as a bar behind
  * the first cell. `filter`: {dim, keys} makes each row a filter (a click, or
@@ -48,7 +49,7 @@ export function table({ columns, rows, caption, share, filter, empty = "Nothing 
   const t = h("table");
   if (caption) t.append(h("caption", { class: "visually-hidden" }, caption));
   const head = t.createTHead().insertRow();
-  for (const c of columns) head.append(h("th", { scope: "col", class: c.num ? "num" : null }, c.label));
+  for (const c of columns) head.append(h("th", { scope: "col", class: `${c.num ? "num" : ""} ${c.opt ? "opt" : ""}`.trim() || null }, c.label));
   const body = t.createTBody();
   rows.forEach((values, i) => {
     const row = body.insertRow();
@@ -63,6 +64,8 @@ export function table({ columns, rows, caption, share, filter, empty = "Nothing 
       const cell = j === 0 && columns[0].rowHeader !== false ? h("th", { scope: "row" }) : row.ownerDocument.createElement("td");
       append(cell, [value]);
       if (c.num) cell.className = "num";
+      if (c.opt) cell.classList.add("opt");
+      if (c.wrap) cell.classList.add("wrap");
       if (j === 0) {
         cell.classList.add("key");
         if (typeof value === "string") cell.title = value;

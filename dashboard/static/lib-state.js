@@ -60,7 +60,7 @@ export function query(state, changes = {}) {
 
 /** Views' own parameters that belong to one view only: dropped on a change of view. */
 export const VIEW_PARAMS = { interactions: ["page", "width", "origin", "plain"], media: ["media"],
-  events: ["event", "step"], settings: ["tab"] };
+  events: ["event", "step"], pages: ["list"], settings: ["tab"] };
 
 /** The comparison of a state: "previous", "year" or "" (none). */
 export const compareOf = (state) => (COMPARES.includes(state.params.get("compare")) ? state.params.get("compare") : "");

@@ -12,7 +12,7 @@ export async function render(ctx) {
     h("p", { class: "note" }, "Script errors the tracker caught on the pages, and errors of video and audio elements (by their MediaError code)."),
     table({
       caption: "Errors",
-      columns: [{ label: "Message" }, { label: "Kind" }, { label: "Events", num: true }, { label: "Visitors", num: true }, { label: "Pages with most" }],
+      columns: [{ label: "Message", wrap: true }, { label: "Kind" }, { label: "Events", num: true }, { label: "Visitors", num: true }, { label: "Pages with most", opt: true, wrap: true }],
       rows: rows.map((r) => [r.message === "" ? "(no message)" : r.message, KINDS[r.kind] || r.kind,
         number(r.events), number(r.visitors), r.pages.map((p) => (p === "" ? "(unknown)" : p)).join(", ")]),
       empty: "No errors in this period.",

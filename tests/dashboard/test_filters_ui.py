@@ -385,8 +385,12 @@ async def test_the_new_reports_show_the_api_numbers(server, site, ask, desktop):
     # Pages: entry and exit pages with their visits' numbers.
     await page.goto(f"{server.url}/?view=pages&site={site['key']}")
     await shown(desktop, site, "pages")
-    for by in ("entry_page", "exit_page"):
-        rows = (await ask("/api/stats/breakdown", by=by, limit=25, **q))["rows"]
+    for by, tab in (("entry_page", "entry"), ("exit_page", "exit")):
+        await page.click(f"main .tabs a[data-list={tab}]")
+        await shown(desktop, site, "pages")
+        assert parse_qs(urlsplit(page.url).query)["list"] == [tab]
+        assert await page.locator("main table").count() == 1
+        rows = (await ask("/api/stats/breakdown", by=by, limit=50, **q))["rows"]
         shown_rows = await page.locator(f".breakdown[data-by={by}] tbody tr").evaluate_all(
             "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
         )
