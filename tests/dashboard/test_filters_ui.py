@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import aiohttp
 import asyncpg
@@ -31,6 +32,7 @@ EMAIL, PASSWORD = "filters@example.nl", "filters password 1"
 STATIC = Path(__file__).resolve().parents[2] / "dashboard" / "static"
 VIDEO = {"el": "video#intro", "src": "https://cdn.example.nl/intro.mp4", "dur": 100.0}
 FORMULA = "=1+2"  # a UTM campaign a spreadsheet would run
+HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
 PEOPLE = [
     {"country": "NL", "region": "NL-NH", "city": "Amsterdam", "browser": "Firefox", "os": "Linux",
      "device": 1, "screen_w": 1920, "screen_h": 1080, "lang": "nl", "player_version": "2.1"},
@@ -180,6 +182,18 @@ async def site(database_url):
                 from_pos=0.0,
                 **VIDEO,
             ),
+            event(
+                d2 + timedelta(hours=1, minutes=1),
+                4,
+                "custom",
+                name=HOSTILE,
+                path="/",
+                props=orjson.dumps(
+                    {HOSTILE: HOSTILE, "x": '"><script>document.title=1</script>'}
+                ).decode(),
+            ),
+            event(d2 + timedelta(hours=1, minutes=1), 4, "error", name=HOSTILE, path="/"),
+            event(d2 + timedelta(hours=1, minutes=2), 4, "eleOn", el=HOSTILE, path="/"),
             *visit(now - timedelta(minutes=3), 6, "/", "/tour"),
             *visit(now - timedelta(minutes=1), 7, "/pricing"),
         ]
@@ -233,7 +247,8 @@ async def shown(tab, site, view: str, filters: list[str] = (), n: int = 30) -> N
     """Wait until `view` is shown for the last n days with exactly these filters."""
     s = span(n)
     loaded = f'body[data-loaded="{view} {site["key"]} {s["from"]} {s["to"]}"]'
-    await tab.page.wait_for_selector(f"{loaded}[data-filters='{' & '.join(filters)}']")
+    joined = json.dumps(" & ".join(filters), ensure_ascii=False)  # a CSS string
+    await tab.page.wait_for_selector(f"{loaded}[data-filters={joined}]")
 
 
 async def texts(page, selector: str) -> list[str]:
@@ -533,6 +548,20 @@ async def test_every_view_fits_with_filters_and_is_photographed(server, site, de
         scroll_width, inner_width = await tab.overflow()
         assert scroll_width <= inner_width, (view, scroll_width, inner_width)
         await tab.screenshot(f"{view}-data-{size}")
+    # Hostile names stay text: in the chips, the tables and the props.
+    hostile = "filter=" + quote(f"event=={HOSTILE}")
+    await tab.page.goto(
+        f"{server.url}/?view=events&site={site['key']}&{hostile}&event={quote(HOSTILE)}"
+    )
+    await shown(tab, site, "events", [f"event=={HOSTILE}"])
+    assert await texts(tab.page, "#filters .chip-label") == [f"Custom event is {HOSTILE}"]
+    assert await texts(tab.page, "[data-report=events] tbody th") == [HOSTILE]
+    assert await texts(tab.page, "[data-report=props] .prop h3") == [HOSTILE, "x"]
+    for view in ("errors", "interactions"):
+        await tab.page.click(f"nav#views a[data-view={view}]")
+        await shown(tab, site, view, [f"event=={HOSTILE}"])
+    assert await tab.page.locator("body img, main script, header script").count() == 0
+    assert await tab.page.title() != "pwned"
     assert tab.errors == []
 
 
