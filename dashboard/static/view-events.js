@@ -72,7 +72,7 @@ export async function render(ctx) {
       })),
       card("Goals", { dataset: { report: "goals" } }, table({
         caption: "Goals",
-        columns: [{ label: "Goal" }, { label: "Kind" }, { label: "Visitors", num: true }, { label: "Events", num: true }, { label: "Conversion", num: true }],
+        columns: [{ label: "Goal" }, { label: "Kind", opt: true }, { label: "Visitors", num: true }, { label: "Events", num: true }, { label: "Conversion", num: true }],
         rows: goals.goals.map((g) => [g.name, g.kind === "page" ? "Page" : "Event", number(g.visitors), number(g.events), percent(g.conversion_rate)]),
         share: goals.goals.map((g) => g.conversion_rate || 0),
         empty: ctx.session.role === "admin" ? "No goals yet: add them under Settings, Goals." : "No goals yet: an admin adds them.",

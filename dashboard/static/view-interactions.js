@@ -153,7 +153,7 @@ export async function render(ctx) {
       h("p", { class: "note" }, "Elements marked with data-peil-track, all pages together: how often they came on screen, for how long on average, and their hovers and clicks."),
       table({
         caption: "Elements seen",
-        columns: [{ label: "Element" }, { label: "Views", num: true }, { label: "Visitors", num: true },
+        columns: [{ label: "Element" }, { label: "Views", num: true }, { label: "Visitors", num: true, opt: true },
           { label: "Avg visible", num: true }, { label: "Hovers", num: true }, { label: "Clicks", num: true }],
         rows: elements.rows.map((e) => [e.el == null ? "(unnamed)" : e.el, number(e.views), number(e.visitors),
           duration(e.avg_visible_s), number(e.hovers), number(e.clicks)]),

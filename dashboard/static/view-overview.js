@@ -42,7 +42,7 @@ export async function render(ctx) {
         rows: events.map(([type, n]) => [eventLabel(type), number(n)]),
       })),
       card("Raw events", null,
-        h("p", null, "Every raw event of this period (with the filters above), for a spreadsheet or your own scripts (each download is written to the audit trail)."),
+        h("p", null, "Every raw event of this period (with the filters, if any), for a spreadsheet or your own scripts (each download is written to the audit trail)."),
         h("p", { class: "actions" },
           h("a", { class: "button secondary", href: url("/api/export", { ...ctx.q, format: "csv" }), download: "" }, "Download CSV"),
           h("a", { class: "button secondary", href: url("/api/export", { ...ctx.q, format: "ndjson" }), download: "" }, "Download NDJSON")))),

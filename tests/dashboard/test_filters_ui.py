@@ -539,6 +539,11 @@ async def test_every_view_fits_with_filters_and_is_photographed(server, site, de
         scroll_width, inner_width = await tab.overflow()
         assert scroll_width <= inner_width, (view, scroll_width, inner_width)
         await tab.screenshot(f"{view}-filtered-{size}")
+    # The filter editor open fits too.
+    await tab.page.click("#filters .add-filter summary")
+    scroll_width, inner_width = await tab.overflow()
+    assert scroll_width <= inner_width, ("editor", scroll_width, inner_width)
+    await tab.screenshot(f"filter-editor-{size}")
     # Unfiltered, the new reports with their data.
     for view in ("events", "errors", "interactions", "media", "realtime"):
         await tab.page.goto(

@@ -164,6 +164,7 @@ async def test_today_shows_its_totals_and_its_hours(server, site, get, desktop):
     assert hours[:2] == ["00:00", "01:00"]
     shown = sum(int(t) for t in await texts(page, ".chart-figure details tbody td:nth-child(2)"))
     assert shown == o["pageviews"] > 0
+    await desktop.screenshot("overview-today-desktop")
 
 
 async def test_pages_sources_locations_devices_show_the_breakdowns(server, site, get, desktop):
