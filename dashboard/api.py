@@ -30,7 +30,7 @@ from dashboard.stats.clicks import clicks
 from dashboard.stats.filters import Filters, parse_filters
 from dashboard.stats.media import media
 from dashboard.stats.overview import overview
-from dashboard.stats.selection import Selection
+from dashboard.stats.selection import QUERY_TIMEOUT, Selection
 
 RANGE = ("site", "from", "to", "filter")
 MAX_STEPS, MIN_STEPS = 8, 2
@@ -115,6 +115,12 @@ def endpoint(allowed: tuple[str, ...], choose: Callable[[Mapping[str, str]], Ans
             return error(400, str(exc))
         except SiteNotFound as exc:
             return error(404, str(exc))
+        except asyncpg.QueryCanceledError:
+            return error(
+                503,
+                f"The report took longer than {QUERY_TIMEOUT} and was stopped;"
+                " try a shorter range or fewer filters.",
+            )
 
     return handler
 

@@ -45,14 +45,18 @@ function funnelBuilder(ctx, steps) {
 export async function render(ctx) {
   const steps = ctx.state.params.getAll("step").slice(0, MAX_STEPS);
   const askFunnel = steps.length >= 2 && steps.every((s) => STEP.test(s));
-  const [events, goals, funnel] = await Promise.all([
+  // The props of the event named in the URL come in parallel; else those of the first event.
+  const named = ctx.state.params.get("event");
+  const propsOf = (event) => ctx.api("/api/stats/props", { ...ctx.q, event, limit: 10 });
+  const [events, goals, funnel, early] = await Promise.all([
     ctx.api("/api/stats/events", { ...ctx.q, limit: 50 }),
     ctx.api("/api/stats/goals", ctx.q),
     askFunnel ? ctx.api("/api/stats/funnel", { ...ctx.q, step: steps }) : null,
+    named ? propsOf(named) : null,
   ]);
   const names = events.rows.map((r) => r.name);
-  const chosen = names.includes(ctx.state.params.get("event")) ? ctx.state.params.get("event") : names[0];
-  const props = chosen == null ? null : await ctx.api("/api/stats/props", { ...ctx.q, event: chosen, limit: 10 });
+  const chosen = names.includes(named) ? named : names[0];
+  const props = chosen == null ? null : chosen === named ? early : await propsOf(chosen);
   const maxEvents = Math.max(1, ...events.rows.map((r) => r.visitors));
 
   const picker = h("select", { name: "event", "aria-label": "Custom event",

@@ -59,7 +59,14 @@ def year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-SETTINGS = "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL work_mem = '64MB'"
+# A report over raw events may read millions of rows; past QUERY_TIMEOUT it
+# is cancelled and answered 503 (dashboard/api.py) rather than holding a
+# connection and a core for as long as it takes.
+QUERY_TIMEOUT = "30 s"
+SETTINGS = (
+    "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL work_mem = '64MB';"
+    " SET LOCAL statement_timeout = '30s'"
+)
 
 
 @asynccontextmanager

@@ -1,6 +1,7 @@
 """GET /api/export with filters: only the selected events (README, "Filters,
 visits and the reports' definitions"), as plain SQL over the raw events
-selects them: event filters on each event, visit filters on its visit."""
+selects them: event filters on each event, visit filters on its visit. And
+a filtered report cancelled past its time answers 503, not 500."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncpg
 import orjson
 import pytest
 
+from dashboard.stats import selection
 from tests.support.dashboard_data import EXAMPLE_DAY, add_events, add_site, at, fold
 
 D = EXAMPLE_DAY
@@ -90,3 +92,17 @@ async def test_a_bad_filter_is_a_400_naming_it(server, token, site):
     ):
         assert response.status == 400
         assert "'filter'" in (await response.json())["error"]
+
+
+async def test_a_report_past_its_time_is_a_503_not_a_500(server, token, site, monkeypatch):
+    # As if the report's query ran past the timeout: PostgreSQL cancels it.
+    monkeypatch.setattr(
+        selection, "SETTINGS", "SET LOCAL statement_timeout = '1ms'; SELECT pg_sleep(0.2)"
+    )
+    query = {"site": site["key"], **RANGE, "filter": "country==NL"}
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http,
+        http.get(f"{server.url}/api/stats/overview", params=query) as response,
+    ):
+        assert response.status == 503
+        assert "took longer than 30 s" in (await response.json())["error"]
