@@ -52,11 +52,11 @@ export async function render(ctx) {
     ctx.api("/api/stats/events", { ...ctx.q, limit: 50 }),
     ctx.api("/api/stats/goals", ctx.q),
     askFunnel ? ctx.api("/api/stats/funnel", { ...ctx.q, step: steps }) : null,
-    named ? propsOf(named) : null,
+    named ? propsOf(named).catch(() => null) : null,
   ]);
   const names = events.rows.map((r) => r.name);
   const chosen = names.includes(named) ? named : names[0];
-  const props = chosen == null ? null : chosen === named ? early : await propsOf(chosen);
+  const props = chosen == null ? null : chosen === named && early ? early : await propsOf(chosen);
   const maxEvents = Math.max(1, ...events.rows.map((r) => r.visitors));
 
   const picker = h("select", { name: "event", "aria-label": "Custom event",
