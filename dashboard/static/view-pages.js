@@ -26,6 +26,8 @@ export async function render(ctx) {
     });
     return h("li", null, a);
   })));
-  card.querySelector("h2").after(tabs);
+  const heading = card.querySelector("h2");
+  heading.textContent = "Pages";
+  heading.after(tabs);
   return [card];
 }

@@ -530,9 +530,10 @@ async def test_a_tables_csv_holds_its_rows_formula_safe(server, site, desktop):
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 async def test_every_view_fits_with_filters_and_is_photographed(server, site, desktop, phone, size):
     tab = desktop if size == "desktop" else phone
-    long = "page~/a-rather-long-path/that-goes-on/and-on/for-a-while/index.html"
+    # A long chip; "is not" keeps the numbers there to photograph.
+    long = "page!=/a-rather-long-path/that-goes-on/and-on/for-a-while/index.html"
     filters = ["country==NL", long]
-    query = "&filter=country%3D%3DNL&filter=" + long.replace("~", "%7E") + "&compare=previous"
+    query = "&filter=country%3D%3DNL&filter=" + quote(long) + "&compare=previous"
     for view in VIEWS:
         await tab.page.goto(f"{server.url}/?view={view}&site={site['key']}{query}")
         await shown(tab, site, view, filters)
