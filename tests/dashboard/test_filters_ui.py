@@ -330,6 +330,15 @@ async def test_a_row_click_filters_every_view_and_chips_remove_it(server, site, 
     await shown(desktop, site, "sources", ["referrer==(none)"])
     assert await texts(page, "#filters .chip-label") == ["Referrer is (direct or none)"]
     await check_numbers(desktop, site, ask, ["referrer==(none)"])
+    # Kinds of device by name; the filter takes the API's key.
+    await page.click("#filters .chip .chip-x")
+    await shown(desktop, site, "errors", [])
+    await page.click("nav#views a[data-view=devices]")
+    await shown(desktop, site, "devices")
+    await page.click(".breakdown[data-by=device] tbody tr:has(th:text-is('Phone'))")
+    await shown(desktop, site, "devices", ["device==mobile"])
+    assert await texts(page, "#filters .chip-label") == ["Device is Phone"]
+    await check_numbers(desktop, site, ask, ["device==mobile"])
     assert desktop.errors == []
 
 
