@@ -74,7 +74,6 @@ async def fold_input(conn: asyncpg.Connection) -> int:
         await _fold_visits(conn)
         await _fold_types(conn)
         await _fold_keys(conn)
-        await _fold_event_keys(conn)
         await _fold_clicks(conn)
         await media_fold.fold_media(conn)
     await conn.execute("TRUNCATE rollup_input, rollup_old_visits, rollup_media_delta")
@@ -109,13 +108,9 @@ async def _fold_keys(conn: asyncpg.Connection) -> None:
     # One grouping set per dimension, in vocabulary.DIMENSIONS order, each an
     # expression giving the key ('' = unknown): the (visitor, dimension, key)
     # pairs come out of one pass over the input, each set with only its own
-    # key not NULL.
-    await conn.execute(SQL.fold_keys, PAGEVIEW)
-
-
-async def _fold_event_keys(conn: asyncpg.Connection) -> None:
-    # `event` and `media` keys, from custom and player events.
-    await conn.execute(SQL.fold_event_keys, CUSTOM, PLAYER)
+    # key not NULL; then the `event` and `media` pairs of custom and player
+    # events, added to them.
+    await conn.execute(SQL.fold_keys, PAGEVIEW, CUSTOM, PLAYER)
 
 
 async def _fold_clicks(conn: asyncpg.Connection) -> None:

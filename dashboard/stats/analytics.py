@@ -55,13 +55,13 @@ async def totals(conn: asyncpg.Connection, s: Selection) -> dict[str, Any]:
 async def series(conn: asyncpg.Connection, s: Selection, interval: str) -> list[dict[str, Any]]:
     """One point per bucket of the range, zeros where nothing was recorded."""
     async with planned_with_parameters(conn):
-        if interval == "hour":
-            rows = await conn.fetch(SQL.series_hours, *s.args())
-        elif s.filters.event:
-            rows = await conn.fetch(SQL.series_days, *s.args(), interval)
+        if interval == "hour" or s.filters.event:
+            rows = await conn.fetch(SQL.series, *s.args(), interval)
+            key = "hour" if interval == "hour" else "day"
         else:
             rows = await conn.fetch(SQL.series_visits, *visit_args(s), interval)
-    found = {r["bucket"]: r for r in rows}
+            key = "bucket"
+    found = {r[key]: r for r in rows}
     out = []
     for start, label, _day in buckets(s, interval):
         row = found.get(start)

@@ -1,3 +1,4 @@
+-- $1 the pageview type, $2 the custom event type, $3 the player event types.
 WITH pairs AS MATERIALIZED (
     SELECT site_id, day,
            (CASE
@@ -55,6 +56,16 @@ WITH pairs AS MATERIALIZED (
         (coalesce(lang, '')),
         (coalesce(host, ''))
     )
+    UNION ALL
+    -- The event dimensions of other events: `event` (a custom event's name)
+    -- and `media` (a player event's src); their rows' pageviews count those
+    -- events.
+    SELECT site_id, day, (CASE WHEN type = $2 THEN 12 ELSE 13 END)::smallint,
+           CASE WHEN type = $2 THEN 'event' ELSE 'media' END,
+           coalesce(CASE WHEN type = $2 THEN name ELSE src END, ''), visitor, count(*)
+    FROM rollup_input
+    WHERE type = $2 OR type = ANY($3::smallint[])
+    GROUP BY 1, 2, 3, 4, 5, 6
 ), counted AS (
     SELECT site_id, day, code, dim, key, hashtextextended(key, 0) AS key_hash,
            sum(pageviews)::bigint AS pageviews
