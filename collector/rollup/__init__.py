@@ -68,10 +68,10 @@ read the visits and raw events by the same definitions
   (and on a promoted standby or a restored base backup); the day is then
   simply no longer open, and the next run rebuilds it from its raw rows
   (`lost_days` in job.py: a day of the open window with aggregates but not
-  open), as below: exact, at the cost of one rebuild of today and yesterday. The aggregates and the run's
-  snapshot stay logged. A run commits with `synchronous_commit = off`: a
-  commit lost in a crash loses its snapshot too, so the next run folds the
-  same rows again.
+  open), as below: exact, at the cost of one rebuild of today and yesterday.
+  The aggregates and the run's snapshot stay logged. A run commits with
+  `synchronous_commit = off`: a commit lost in a crash loses its snapshot
+  too, so the next run folds the same rows again.
 - **Days.** A day gets its state when first touched, by a rebuild from its
   raw rows (for a new day: the seconds since midnight). A row for a closed
   day (an outage replay) rebuilds that day from its raw rows when they are
