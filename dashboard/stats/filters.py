@@ -3,7 +3,7 @@
 What a filter selects (visit dimensions select visits, event dimensions
 select events) and how the reports count within the selection is defined
 in the README ("Filters, visits and the reports' definitions"); the SQL
-side is the `peil_selected_events` / `peil_selected_visits` functions of
+side is the `peil_selected_events` / `peil_filtered_visits` functions of
 migration 0009, which take the filters as three parallel arrays per kind
 (dimensions, operators, values), in at most MAX_FILTERS slots.
 """

@@ -1,13 +1,24 @@
 """What a stats request selects: a site's days in its time zone, and filters.
 
 Every filtered report's query takes the same ten leading parameters (see
-`Selection.args`), those of the SQL functions `peil_selected_events` and
-`peil_selected_visits` (migration 0009); the definitions they implement are
+`Selection.args`), those of the SQL function `peil_selected_events`
+(migration 0009: the site's events of the days matching the event filters,
+within a visit matching the visit filters); `peil_filtered_visits` takes
+the site, the days and the visit filters. A report that needs the visits
+holding a selected event joins the two. The definitions they implement are
 the README's "Filters, visits and the reports' definitions".
 
+Where they read from: the visits (`visits`, `rollup_open_visits`) and the
+raw events; the unfiltered answers come from the daily rollups instead
+(README, "How the reports are answered").
+
 Those queries run planned with their parameters (`force_custom_plan`):
-PostgreSQL then folds the unused filter slots away and sees which days the
-range covers, where a generic plan would scan for every slot and day.
+PostgreSQL then folds the unused filter slots and branches away (a branch
+of `peil_selected_events` whose condition is on a parameter only) and sees
+which days the range covers, where a generic plan would scan for every slot
+and day. A join to the matching visits is one hash join: an EXISTS under an
+OR would be a lookup per event, as PostgreSQL flattens sublinks before it
+folds constants.
 """
 
 from __future__ import annotations
