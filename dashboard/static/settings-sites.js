@@ -1,5 +1,6 @@
 // Settings > Sites: add, edit, remove; each site's snippet with a copy button.
 
+import { addDays, MAX_DAYS, todayIn } from "./lib-dates.js";
 import { card, copyButton, field, h } from "./lib-dom.js";
 import { attempt, input, statusLine, submitForm } from "./lib-settings.js";
 
@@ -50,6 +51,30 @@ function bodyOf(form, { adding }) {
 function snippetBox(snippet) {
   const code = h("code", null, snippet);
   return h("div", { class: "snippet" }, h("pre", null, code), copyButton(code, "Copy snippet"));
+}
+
+const CHECK_EVERY_MS = 10000;
+
+/** "Waiting for the first event…", checked every 10 s; green once one has arrived. */
+function waitingLine(ctx, site) {
+  const line = h("p", { class: "waiting", role: "status", dataset: { waiting: site.key } }, "Waiting for the first event…");
+  const check = async () => {
+    const to = todayIn(site.timezone);
+    try {
+      const o = await ctx.api("/api/stats/overview", { site: site.key, from: addDays(to, 1 - MAX_DAYS), to });
+      if (o.pageviews > 0 || Object.values(o.events || {}).some((n) => n > 0)) {
+        clearInterval(timer);
+        line.textContent = "The first event has arrived.";
+        line.classList.add("arrived");
+      }
+    } catch {
+      // the next check tries again
+    }
+  };
+  const timer = setInterval(check, CHECK_EVERY_MS);
+  ctx.onCleanup(() => clearInterval(timer));
+  check();
+  return line;
 }
 
 function siteItem(ctx, site, openKey) {
@@ -111,7 +136,7 @@ export async function render(ctx) {
     zoneList(),
     created ? card(`Snippet for ${created.name}`, { class: "wide created", dataset: { key: created.key } },
       h("p", null, "The site is added. Put this line in the <head> of every page; the first pageview shows on the dashboard within seconds."),
-      snippetBox(created.snippet)) : null,
+      snippetBox(created.snippet), waitingLine(ctx, created)) : null,
     card(`Sites (${sites.length})`, { class: "wide" }, line, sites.length
       ? h("div", { class: "site-list" }, sites.map((s) => siteItem(ctx, s, shown?.key)))
       : h("p", null, "No sites yet: add the first one below.")),

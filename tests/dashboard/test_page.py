@@ -6,7 +6,9 @@ for a site without data, and logging out."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import asyncpg
@@ -188,3 +190,50 @@ async def test_the_page_with_its_modules_and_uplot_stays_small(server, sites, br
         assert total < 60_000
     finally:
         await tab.context.close()
+
+
+# ---- WCAG AA contrast of the stylesheet's text colours ------------------------
+
+CSS = Path(__file__).resolve().parents[2] / "dashboard" / "static" / "dashboard.css"
+# Text colours and the backgrounds they are drawn on (tables' bars, hovered rows,
+# the error and "created" boxes included); "#fff"/"#0b1020" is the buttons' text.
+TEXTS = ["ink", "muted", "accent", "bad", "ok"]
+GROUNDS = ["bg", "card", "bar", "hover", "bad-bg", "ok-bg"]
+
+
+def palette(block: str) -> dict[str, str]:
+    found = re.findall(r"--([\w-]+):\s*#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b", block)
+    return {name: "#" + (hex if len(hex) == 6 else "".join(c * 2 for c in hex)) for name, hex in found}
+
+
+def luminance(colour: str) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_in_light_and_dark_mode():
+    css = CSS.read_text("utf-8")
+    light = palette(css.split("@media (prefers-color-scheme: dark)")[0])
+    dark = {**light, **palette(css.split("@media (prefers-color-scheme: dark)")[1].split("}")[0])}
+    for mode, colours, on_accent in (("light", light, "#ffffff"), ("dark", dark, "#0b1020")):
+        low = [
+            (mode, fg, bg, round(contrast(colours[fg], colours[bg]), 2))
+            for fg in TEXTS
+            for bg in GROUNDS
+            if contrast(colours[fg], colours[bg]) < 4.5
+        ]
+        assert low == [], low
+        assert contrast(on_accent, colours["accent"]) >= 4.5, mode
+    # Faded text loses its contrast: states are marked otherwise (disabled buttons
+    # and the moment a view loads aside, which WCAG does not count).
+    faded = re.findall(r"([^{}]+)\{[^}]*\bopacity:\s*\.?\d", css)
+    assert sorted(s.strip() for s in faded) == ["button:disabled", "main.loading"], faded

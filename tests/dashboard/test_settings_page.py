@@ -5,13 +5,15 @@ statement is the API's; a viewer sees no settings and the admin API refuses them
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import aiohttp
 import asyncpg
 import pytest
 
 from tests.support.accounts import add_account
 from tests.support.browser import DESKTOP, dashboard_tab
-from tests.support.dashboard_data import add_site
+from tests.support.dashboard_data import add_events, add_site, fold
 
 ADMIN_EMAIL, VIEWER_EMAIL, PASSWORD = "boss@settings.nl", "reader@settings.nl", "settings pass 1"
 
@@ -64,6 +66,33 @@ async def test_a_site_added_in_the_form_exists_and_shows_its_snippet(server, wor
     assert row["key"] in await admin.page.locator("#site option").evaluate_all(
         "options => options.map(o => o.value)"
     )
+    # Waiting for the first event, green once one has arrived (checked every 10 s).
+    waiting = created.locator(f".waiting[data-waiting='{row['key']}']")
+    assert (await waiting.text_content()).startswith("Waiting for the first event")
+    now = datetime.now(UTC)
+    await add_events(db, row, {"ts": now, "visitor": 1, "t": "pageview", "path": "/"})
+    await fold(db, row)
+    await admin.page.wait_for_selector(".card.created .waiting.arrived", timeout=15000)
+    assert await waiting.text_content() == "The first event has arrived."
+    # Edited: domains, retention, time zone and consent mode.
+    item = admin.page.locator(f"details.site-item[data-key='{row['key']}']")
+    await item.evaluate("details => { details.open = true; }")
+    edit = item.locator("form")
+    await edit.locator("[name=domains]").fill("edited.example.nl")
+    await edit.locator("[name=retention_days]").fill("90")
+    await edit.locator("[name=timezone]").fill("UTC")
+    await edit.locator("[name=consent]").select_option("none")
+    await edit.locator("button[type=submit]").click()
+    await admin.page.wait_for_selector(".form-status.ok >> text=Saved Brand new.")
+    row = await db.fetchrow("SELECT * FROM sites WHERE id = $1", row["id"])
+    assert list(row["domains"]) == ["edited.example.nl"]
+    assert (row["retention_days"], row["timezone"], row["consent"]) == (90, "UTC", "none")
+    # Removed, after the confirmation (accepted by the fixture).
+    item = admin.page.locator(f"details.site-item[data-key='{row['key']}']")
+    await item.evaluate("details => { details.open = true; }")
+    await item.locator("button.danger").click()
+    await admin.page.wait_for_selector(".form-status.ok >> text=Removed Brand new")
+    assert await db.fetchval("SELECT count(*) FROM sites WHERE id = $1", row["id"]) == 0
     assert admin.errors == []
 
 
