@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -96,9 +96,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def timed(work: Callable[[], Awaitable[object]], repeat: int) -> tuple[float, float]:
-    """p50 and p95 in milliseconds of `repeat` runs (after one warm-up)."""
-    await work()
+async def timed(
+    work: Callable[[], Awaitable[object]], repeat: int, warmup: int = 1
+) -> tuple[float, float]:
+    """p50 and p95 in milliseconds of `repeat` runs (after `warmup` runs)."""
+    for _ in range(warmup):
+        await work()
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -211,19 +214,37 @@ ENDPOINTS = {
 }
 
 
-async def measure_api(database_url, key, site, last, repeat) -> None:
-    settings = load_settings({"PEIL_DATA_DIR": tempfile.mkdtemp(), "PEIL_PURGE_AT": "off"})
+@contextlib.asynccontextmanager
+async def stats_client(database_url: str) -> AsyncIterator[tuple[aiohttp.ClientSession, str]]:
+    """The real app on a free local port (no jobs, no purge), and an HTTP
+    session that sends an admin's Bearer token: (session, base URL)."""
+    data_dir = tempfile.TemporaryDirectory()
+    settings = load_settings({"PEIL_DATA_DIR": data_dir.name, "PEIL_PURGE_AT": "off"})
     runner = web.AppRunner(make_app(settings, database_url, run_jobs=False))
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        conn = await asyncpg.connect(database_url)
+        try:
+            email = f"bench-{secrets.token_hex(3)}@example.nl"
+            await add_user(conn, email, hash_password("x" * 12), "admin", actor="bench")
+            _, token = await create_token(conn, email, "bench", actor="bench")
+        finally:
+            await conn.close()
+        headers = {"Authorization": f"Bearer {token}"}
+        async with aiohttp.ClientSession(headers=headers) as http:
+            yield http, base
+    finally:
+        await runner.cleanup()
+        data_dir.cleanup()
+
+
+async def measure_api(database_url, key, site, last, repeat) -> None:
     conn = await asyncpg.connect(database_url)
-    await add_user(conn, "bench@example.nl", hash_password("x" * 12), "admin", actor="bench")
-    _, token = await create_token(conn, "bench@example.nl", "bench", actor="bench")
-    headers = {"Authorization": f"Bearer {token}"}
     columns = ("api p50", "api p95", "raw p50", "raw p95")
     print(f"\n{'endpoint':<10} {'days':>4} " + " ".join(f"{c:>9}" for c in columns))
-    async with aiohttp.ClientSession(headers=headers) as http:
+    async with stats_client(database_url) as (http, base):
         for name, (path, extra) in ENDPOINTS.items():
             for days in (1, 30, 90):
                 first = last - timedelta(days=days - 1)
@@ -246,7 +267,6 @@ async def measure_api(database_url, key, site, last, repeat) -> None:
                 if name == "realtime":
                     break
     await conn.close()
-    await runner.cleanup()
 
 
 async def check_agreement(conn, site, key, first, last) -> None:
