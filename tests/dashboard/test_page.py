@@ -203,7 +203,8 @@ GROUNDS = ["bg", "card", "bar", "hover", "bad-bg", "ok-bg"]
 
 def palette(block: str) -> dict[str, str]:
     found = re.findall(r"--([\w-]+):\s*#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b", block)
-    return {name: "#" + (hex if len(hex) == 6 else "".join(c * 2 for c in hex)) for name, hex in found}
+    long = {name: hex if len(hex) == 6 else "".join(c * 2 for c in hex) for name, hex in found}
+    return {name: "#" + hex for name, hex in long.items()}
 
 
 def luminance(colour: str) -> float:
