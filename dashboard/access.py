@@ -34,8 +34,7 @@ from collector.accounts.principal import Principal
 from collector.accounts.sessions import csrf_matches, principal_for_session
 from collector.accounts.tokens import principal_for_token
 from collector.config import Settings
-from collector.ingest.enrich.client_address import parse_address
-from collector.ingest.receive import locate_client
+from collector.ingest.receive import forwarded_by_stranger, locate_client
 from collector.keys import POOL, SETTINGS
 from collector.store.sites import Site, site_by_key
 
@@ -194,11 +193,7 @@ def metrics_peer_allowed(request: web.Request, settings: Settings) -> bool:
     """Whether the client is in PEIL_METRICS_ALLOW. A request that says it was
     forwarded, by a peer Peil does not trust, is never "from loopback": that is
     a reverse proxy not listed in PEIL_TRUSTED_PROXIES passing a stranger on."""
-    forwarded = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
-    peer = parse_address(request.remote)  # in memory only, compared, never written
-    if forwarded and not (
-        peer is not None and any(peer in net for net in settings.trusted_proxies)
-    ):
+    if forwarded_by_stranger(request, settings.trusted_proxies):
         warn_untrusted_proxy()
         return False
     address = locate_client(request, settings.trusted_proxies)

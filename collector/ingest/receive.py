@@ -10,7 +10,12 @@ import asyncio
 
 from aiohttp import web
 
-from collector.ingest.enrich.client_address import Address, Network, client_address
+from collector.ingest.enrich.client_address import (
+    Address,
+    Network,
+    client_address,
+    parse_address,
+)
 from collector.ingest.validate import MAX_BODY_BYTES, BadBody
 
 
@@ -19,6 +24,16 @@ def locate_client(request: web.BaseRequest, trusted_proxies: tuple[Network, ...]
     forwarded = request.headers.getall("X-Forwarded-For", ()) if trusted_proxies else ()
     peer = request.remote  # the full address, in memory only: enrich truncates it for storage
     return client_address(peer, ",".join(forwarded) or None, trusted_proxies)
+
+
+def forwarded_by_stranger(request: web.BaseRequest, trusted_proxies: tuple[Network, ...]) -> bool:
+    """Whether the request says it was forwarded (X-Forwarded-For, Forwarded) by
+    a peer that is not a trusted proxy: a proxy Peil does not know passing a
+    client on. The peer's address is compared here, in memory, never kept."""
+    if "X-Forwarded-For" not in request.headers and "Forwarded" not in request.headers:
+        return False
+    peer = parse_address(request.remote)
+    return not (peer is not None and any(peer in net for net in trusted_proxies))
 
 
 async def read_body(request: web.BaseRequest, timeout_s: float) -> bytes:

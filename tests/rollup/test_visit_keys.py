@@ -13,24 +13,14 @@ from collector.model.vocabulary import VISIT_DIMENSIONS
 from collector.rollup import job as rollup
 from collector.rollup import visit_keys
 from tests.support.dashboard_data import EXAMPLE_DAY, add_events, add_site, at
+from tests.support.named_sql import named_query
 
 D = EXAMPLE_DAY
 ANALYTICS = load("dashboard.stats.analytics")
 
 # The breakdown of a day, counted from its visits in plain SQL.
-FROM_VISITS = """
-SELECT coalesce(CASE $3 WHEN 'entry_page' THEN entry_page WHEN 'country' THEN country
-                        WHEN 'utm_source' THEN utm_source WHEN 'screen' THEN screen
-                        WHEN 'referrer' THEN referrer END, '') AS key,
-       count(DISTINCT visitor) AS visitors, count(*) AS visits,
-       count(*) FILTER (WHERE bounce) AS bounces, sum(visit_us) AS visit_us,
-       sum(pageviews) AS pageviews, sum(events) AS events
-FROM all_visits WHERE site_id = $1 AND day = $2 GROUP BY 1 ORDER BY 1
-"""
-MADE = """
-SELECT key, visitors, visits, bounces, visit_us, pageviews, events
-FROM rollup_day_visit_keys WHERE site_id = $1 AND day = $2 AND dim = $3 ORDER BY key
-"""
+FROM_VISITS = named_query("visit_keys.from_visits")
+MADE = named_query("visit_keys.made")
 
 
 def visits_of(day, visitor, country, query=None):
