@@ -9,7 +9,7 @@ breakdowns of `page` (dashboard/stats/overview.py, breakdown.py).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,7 +63,7 @@ async def series(conn: asyncpg.Connection, s: Selection, interval: str) -> list[
             key = "bucket"
     found = {r[key]: r for r in rows}
     out = []
-    for start, label, _day in buckets(s, interval):
+    for start, label in buckets(s, interval):
         row = found.get(start)
         point = {"start": label}
         if interval == "day":
@@ -83,8 +83,8 @@ def visit_args(s: Selection) -> tuple[Any, ...]:
     return (*args[:3], *args[4:7])
 
 
-def buckets(s: Selection, interval: str) -> list[tuple[Any, str, date | None]]:
-    """(bucket key as the query gives it, `start` label, day) for every bucket."""
+def buckets(s: Selection, interval: str) -> list[tuple[Any, str]]:
+    """(bucket key as the query gives it, `start` label) for every bucket."""
     if interval == "hour":
         zone = ZoneInfo(s.timezone)
         start = day_bounds(s.first, s.timezone)[0]
@@ -92,7 +92,7 @@ def buckets(s: Selection, interval: str) -> list[tuple[Any, str, date | None]]:
         out = []
         while start < end:
             local = start.astimezone(zone)
-            out.append((start, local.isoformat(timespec="minutes"), local.date()))
+            out.append((start, local.isoformat(timespec="minutes")))
             start += timedelta(hours=1)
         return out
     days = []
@@ -102,7 +102,7 @@ def buckets(s: Selection, interval: str) -> list[tuple[Any, str, date | None]]:
         if day == s.first or starts[interval]:
             days.append(day)
         day += timedelta(days=1)
-    return [(d, d.isoformat(), d) for d in days]
+    return [(d, d.isoformat()) for d in days]
 
 
 async def rows(

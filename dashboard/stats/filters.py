@@ -48,12 +48,6 @@ class Filters:
             out += [[f.dim for f in kind], [f.op for f in kind], [f.value for f in kind]]
         return tuple(out)
 
-    def without(self, dims: Sequence[str]) -> Filters:
-        return Filters(
-            tuple(f for f in self.visit if f.dim not in dims),
-            tuple(f for f in self.event if f.dim not in dims),
-        )
-
 
 def parse_filters(raw: Sequence[str]) -> Filters:
     """The `filter` parameters of a request, checked; BadRequest naming 'filter'."""

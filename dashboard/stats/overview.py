@@ -59,7 +59,7 @@ def series(days: list[asyncpg.Record], s: Selection, interval: str) -> list[dict
     """One entry per day, week or month of the range, zeros where nothing was
     recorded; a bucket's visitors are its days' visitors, summed."""
     by_day = {d["day"]: d for d in days}
-    starts = [label for _, label, _ in analytics.buckets(s, interval)]
+    starts = {label for _, label in analytics.buckets(s, interval)}
     out: dict[str, dict[str, Any]] = {}
     day, bucket = s.first, None
     while day <= s.last:
