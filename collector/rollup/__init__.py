@@ -10,6 +10,7 @@ Modules, in the order a run uses them:
 - `media_fold` and `media_plays`: the media step, and how one visitor's
   player events become sessions, plays, watched ranges and coverage;
 - `visit_keys`: the visit dimensions' breakdown of each closed day;
+- `day_reports`: the props, errors and elements rows of each closed day;
 - `days`: site-local days.
 
 Their queries are sql/queries/rollup.<module>.<function>.sql.
@@ -21,8 +22,8 @@ the collector's answers come first; a run with nothing new costs about 2 ms
 (it makes no temp table). Aggregates live in `rollup_days` (pageviews,
 visitors, visits, bounces, visit seconds, raw event count),
 `rollup_day_types`, `rollup_day_keys` (breakdowns), `rollup_day_media` (with
-21 coverage counts), `rollup_day_clicks`, `rollup_day_click_elements` and
-`rollup_day_visit_keys`, all keyed by site and site-local day. They hold
+21 coverage counts), `rollup_day_clicks`, `rollup_day_click_elements`,
+`rollup_day_visit_keys` and `rollup_day_reports`, all keyed by site and site-local day. They hold
 counts only, no visitor hash. Each visit, with the attributes of its first
 event and its entry and exit pages, is kept in `rollup_open_visits` while its
 day is open and in `visits` after (migration 0009): per-visitor rows like the

@@ -44,6 +44,7 @@ ROLLUP_TABLES = (
     "rollup_day_keys",
     "rollup_day_media",
     "rollup_day_visit_keys",
+    "rollup_day_reports",
     "rollup_day_clicks",
     "rollup_day_click_elements",
 )

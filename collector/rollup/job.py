@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 
 from collector.db.queries import load
-from collector.rollup import fold, input_rows, open_days, visit_keys
+from collector.rollup import day_reports, fold, input_rows, open_days, visit_keys
 from collector.rollup.days import local_day
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,7 @@ async def fold_new(
             # Nothing new (an idle run, every few seconds): no temp tables.
             await open_days.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
             await visit_keys.make_closed_days(conn, state["open_from"])
+            await day_reports.make_closed_days(conn, state["open_from"])
             await conn.execute(
                 "UPDATE rollup_state SET snapshot = $1::text::pg_snapshot, watermark = now()",
                 current,
@@ -127,6 +128,7 @@ async def fold_new(
             else:
                 # A closed day partly purged: its rows are added without state.
                 await visit_keys.forget_day(conn, site_id, day)
+                await day_reports.forget_day(conn, site_id, day)
                 incremental.append((site_id, day))
         report.events += await fold.fold_input(conn)
         for site_id, day in incremental:
@@ -151,6 +153,7 @@ async def fold_new(
 
         await open_days.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
         await visit_keys.make_closed_days(conn, state["open_from"])
+        await day_reports.make_closed_days(conn, state["open_from"])
         await conn.execute(
             "UPDATE rollup_state SET snapshot = $1::text::pg_snapshot, watermark = now()",
             current,

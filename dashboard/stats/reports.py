@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -40,6 +40,27 @@ MEDIA_SUMS = ("loads", "plays", "viewers", "completions", "seeks", "rewinds", "e
 async def _fetch(conn: asyncpg.Connection, query: str, s: Selection, *more: Any) -> list:
     async with planned_with_parameters(conn):
         return await conn.fetch(query, *s.args(), *more)
+
+
+async def _report_rows(
+    conn: asyncpg.Connection, query: str, s: Selection, *more: Any
+) -> list:
+    """A report over peil_report_rows (collector/rollup/day_reports.py): with
+    filters, the function's rows of every day; without, the made days' kept
+    rows and the function's rows of the other days (their span passed as
+    the selection's first and last day, empty when every day is made)."""
+    made: list[date] = []
+    live = s
+    if not s.filters:
+        made = [r["day"] for r in await conn.fetch(SQL.made_days, s.site_id, s.first, s.last)]
+        missing = sorted(set(s.each_day()) - set(made))
+        live = (
+            s.shifted(missing[0], missing[-1])
+            if missing
+            else s.shifted(s.last + timedelta(days=1), s.last)
+        )
+    async with planned_with_parameters(conn):
+        return await conn.fetch(query, *live.args(), made, *more)
 
 
 async def selection_visitors(conn: asyncpg.Connection, s: Selection) -> int:
@@ -74,7 +95,7 @@ async def events(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str
 
 
 async def props(conn: asyncpg.Connection, s: Selection, event: str, limit: int) -> dict[str, Any]:
-    found = await _fetch(conn, SQL.props, s, event)
+    found = await _report_rows(conn, SQL.props, s, event)
     out = []
     for key, values in groupby(found, key=lambda r: r["key"]):
         rows = [
@@ -138,7 +159,7 @@ async def funnel(
 
 
 async def errors(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str, Any]:
-    found = await _fetch(conn, SQL.errors, s, limit)
+    found = await _report_rows(conn, SQL.errors, s, limit)
     return {
         "rows": [
             {
@@ -154,7 +175,7 @@ async def errors(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str
 
 
 async def elements(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str, Any]:
-    found = await _fetch(conn, SQL.elements, s, limit)
+    found = await _report_rows(conn, SQL.elements, s, limit)
     return {
         "rows": [
             {

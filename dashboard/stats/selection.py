@@ -50,6 +50,9 @@ class Selection:
     def days(self) -> int:
         return (self.last - self.first).days + 1
 
+    def each_day(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range(self.days())]
+
     def shifted(self, first: date, last: date) -> Selection:
         return replace(self, first=first, last=last)
 

@@ -40,6 +40,7 @@ SELECT create_distributed_table('rollup_days', 'site_id', colocate_with => 'even
 SELECT create_distributed_table('rollup_day_types', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_day_keys', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_day_visit_keys', 'site_id', colocate_with => 'events');
+SELECT create_distributed_table('rollup_day_reports', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_day_media', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_day_clicks', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table(

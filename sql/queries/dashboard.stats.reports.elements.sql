@@ -1,22 +1,9 @@
--- $1-$10 the selection, $11 limit. Per element descriptor: views (eleOn),
--- their visitors, the mean time to the next eleOff of the same visitor,
--- element and page that day, hovers and clicks.
-WITH e AS MATERIALIZED (
-    SELECT day, visitor, el, coalesce(path, '') AS path, type, ts, seq
-    FROM peil_selected_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-    WHERE type IN (3, 4, 5, 6) AND el IS NOT NULL
-), shown AS (
-    SELECT el, extract(epoch FROM next_off - ts) AS seconds FROM (
-        SELECT el, type, ts, min(ts) FILTER (WHERE type = 6) OVER (
-            PARTITION BY day, visitor, el, path ORDER BY ts, seq
-            ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_off
-        FROM e WHERE type IN (5, 6)) w
-    WHERE type = 5 AND next_off IS NOT NULL
-)
-SELECT c.el, c.views, c.visitors, s.seconds, c.hovers, c.clicks FROM (
-    SELECT el, count(*) FILTER (WHERE type = 5) AS views,
-           count(DISTINCT (day, visitor)) FILTER (WHERE type = 5) AS visitors,
-           count(*) FILTER (WHERE type = 4) AS hovers, count(*) FILTER (WHERE type = 3) AS clicks
-    FROM e GROUP BY el) c
-LEFT JOIN (SELECT el, avg(seconds)::float8 AS seconds FROM shown GROUP BY el) s USING (el)
-ORDER BY c.views DESC, c.clicks DESC, c.hovers DESC, c.el LIMIT $11
+-- $1-$10 the selection (of the days not made), $11 the made days, $12 limit.
+-- Per element descriptor: views (eleOn), their visitors, the mean time on
+-- screen, hovers and clicks (peil_report_rows, migration 0010).
+SELECT a AS el, sum(events)::bigint AS views, sum(visitors)::bigint AS visitors,
+       sum(seconds) / nullif(sum(shown), 0) AS seconds,
+       sum(hovers)::bigint AS hovers, sum(clicks)::bigint AS clicks
+FROM peil_report_rows('elements', $11, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+GROUP BY a
+ORDER BY views DESC, clicks DESC, hovers DESC, el LIMIT $12

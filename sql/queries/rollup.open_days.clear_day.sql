@@ -8,6 +8,8 @@ WITH days AS (
     DELETE FROM rollup_day_media WHERE site_id = $1 AND day = $2
 ), visit_keys AS (
     DELETE FROM rollup_day_visit_keys WHERE site_id = $1 AND day = $2
+), reports AS (
+    DELETE FROM rollup_day_reports WHERE site_id = $1 AND day = $2
 ), clicks AS (
     DELETE FROM rollup_day_clicks WHERE site_id = $1 AND day = $2
 )

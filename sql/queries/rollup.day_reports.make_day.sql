@@ -1,0 +1,17 @@
+-- $1 site, $2 a closed day, $3 the site's time zone. The day's rows of every
+-- report, unfiltered, and the '*' row that marks the day as made.
+INSERT INTO rollup_day_reports (site_id, report, day, a, b, c, events, visitors, hovers,
+                                clicks, seconds, shown)
+SELECT $1, 'props', r.* FROM peil_day_reports('props', $1, $2, $2, $3,
+                                              '{}', '{}', '{}', '{}', '{}', '{}') r
+UNION ALL
+SELECT $1, 'errors', r.* FROM peil_day_reports('errors', $1, $2, $2, $3,
+                                               '{}', '{}', '{}', '{}', '{}', '{}') r
+UNION ALL
+SELECT $1, 'error_pages', r.* FROM peil_day_reports('error_pages', $1, $2, $2, $3,
+                                                    '{}', '{}', '{}', '{}', '{}', '{}') r
+UNION ALL
+SELECT $1, 'elements', r.* FROM peil_day_reports('elements', $1, $2, $2, $3,
+                                                 '{}', '{}', '{}', '{}', '{}', '{}') r
+UNION ALL
+SELECT $1, '*', $2, '', '', '', 0, 0, 0, 0, 0, 0
