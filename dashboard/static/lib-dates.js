@@ -43,7 +43,9 @@ export function resolve(range, today, custom = {}) {
     case "month": return { from: first(y, m), to: today };
     case "lastmonth": return { from: first(y, m - 1), to: addDays(first(y, m), -1) };
     case "12mo": {
-      const back = new Date(Date.UTC(y - 1, m - 1, Number(today.slice(8))));
+      // The same day a year back (Feb 29: Feb 28), then the day after it.
+      const end = new Date(Date.UTC(y - 1, m, 0)).getUTCDate(); // that month's last day
+      const back = new Date(Date.UTC(y - 1, m - 1, Math.min(Number(today.slice(8)), end)));
       return { from: addDays(back.toISOString().slice(0, 10), 1), to: today };
     }
     case "custom": {

@@ -3,10 +3,10 @@ Chromium, on a known dataset: a click on a row filters every view to the numbers
 the API gives for the same filter; chips remove filters and the editor adds "is
 not" and "contains" ones; filters and the comparison survive a reload and the
 back button; the Events, Errors, elements, media timeline and realtime chart show
-the API's numbers; a table's CSV holds the rows shown, formula-safe; at 390 px no
-view scrolls sideways with filters on; every view is photographed filtered at
-1440x900 and 390x844 (tests.support.browser.SHOTS); and the page's JS and CSS stay
-under 150 KB gzipped."""
+the API's numbers; a table's CSV holds the rows shown, formula-safe; at 390 and
+360 px no view scrolls sideways with filters on; every view is photographed
+filtered at 1440x900, 390x844 and 360x740 (tests.support.browser.SHOTS); and the
+page's JS and CSS stay under 150 KB gzipped."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import pytest
 
 from collector.accounts.principal import ADMIN
 from tests.support.accounts import add_account
-from tests.support.browser import DESKTOP, PHONE, dashboard_tab
+from tests.support.browser import DESKTOP, NARROW, PHONE, dashboard_tab
 from tests.support.dashboard_data import add_events, add_site, fold
 
 EMAIL, PASSWORD = "filters@example.nl", "filters password 1"
@@ -234,6 +234,13 @@ async def desktop(browser, server, site):
 @pytest.fixture(scope="module")
 async def phone(browser, server, site):
     tab = await dashboard_tab(browser, server.url, EMAIL, PASSWORD, PHONE)
+    yield tab
+    await tab.context.close()
+
+
+@pytest.fixture(scope="module")
+async def narrow(browser, server, site):
+    tab = await dashboard_tab(browser, server.url, EMAIL, PASSWORD, NARROW)
     yield tab
     await tab.context.close()
 
@@ -536,9 +543,11 @@ async def test_a_tables_csv_holds_its_rows_formula_safe(server, site, desktop):
     assert rows[0][:2] == ["utm_campaign", "Visitors"] and len(rows) > 2
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
-async def test_every_view_fits_with_filters_and_is_photographed(server, site, desktop, phone, size):
-    tab = desktop if size == "desktop" else phone
+@pytest.mark.parametrize("size", ["desktop", "phone", "narrow"])
+async def test_every_view_fits_with_filters_and_is_photographed(
+    server, site, desktop, phone, narrow, size
+):
+    tab = {"desktop": desktop, "phone": phone, "narrow": narrow}[size]
     # A long chip; "is not" keeps the numbers there to photograph.
     long = "page!=/a-rather-long-path/that-goes-on/and-on/for-a-while/index.html"
     filters = ["country==NL", long]

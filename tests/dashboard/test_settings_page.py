@@ -32,8 +32,9 @@ async def world(database_url):
 
 @pytest.fixture(scope="module")
 async def admin(browser, server, world):
-    tab = await dashboard_tab(browser, server.url, ADMIN_EMAIL, PASSWORD, DESKTOP)
-    tab.page.on("dialog", lambda dialog: dialog.accept())
+    tab = await dashboard_tab(
+        browser, server.url, ADMIN_EMAIL, PASSWORD, DESKTOP, accept_dialogs=True
+    )
     yield tab
     await tab.context.close()
 

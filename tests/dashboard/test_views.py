@@ -1,26 +1,41 @@
 """Every view of the dashboard in a real Chromium, on a known dataset: the numbers
-shown are the API's (asked for the same site and days), tracked strings that look
-like markup stay text under the strict CSP, the whole state survives a reload and
-the back button, and at phone width no view scrolls sideways. Screenshots of every
-view at 1440x900 and 390x844 go to tests.support.browser.SHOTS."""
+shown are the API's (asked for the same site and days); tracked strings that look
+like markup or are `javascript:` URLs stay text on every view (no dialog, no script,
+no injected element, no `javascript:` link); the whole state survives a reload and
+the back button; and at 390 and 360 px no view (every settings tab included)
+scrolls sideways. Screenshots of every view at 1440x900, 390x844 and 360x740 go to
+tests.support.browser.SHOTS."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import asyncpg
+import orjson
 import pytest
 
 from collector.accounts.principal import ADMIN
 from tests.support.accounts import add_account
-from tests.support.browser import DESKTOP, PHONE, dashboard_tab, page_server
+from tests.support.browser import DESKTOP, NARROW, PHONE, dashboard_tab, page_server
 from tests.support.dashboard_data import add_events, add_site, fold
 
 EMAIL, PASSWORD = "views@example.nl", "views password 1"
-HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
+# What a payload would do if it ran: a flag, an alert, a title.
+PAYLOAD = "window.pwned=1;alert(1);document.title='pwned'"
+HOSTILE = f'<img src=x onerror="{PAYLOAD}">'
 HOSTILE_PATH = "/" + HOSTILE
-HOSTILE_REF = 'evil.example/"><script>document.title="pwned"</script>'
-HOSTILE_EL = "button<img src=x onerror=\"document.title='pwned'\">"
+HOSTILE_REF = f'evil.example/"><script>{PAYLOAD}</script>'
+HOSTILE_EL = "button" + HOSTILE
+JS_URL = "javascript:alert(1)"
+# The page of https://host/javascript:alert(1) as ingest stores it (a page URL that is
+# itself javascript: stores no path; the raw one is among the pageviews all the same).
+JS_PATH = "/" + JS_URL
+HOSTILE_PROPS = {JS_URL: JS_URL, HOSTILE: HOSTILE_REF, "plan": JS_URL}
+# Media with hostile sources: fewer loads than VIDEO, so VIDEO stays the one shown.
+HOSTILE_MEDIA = [{"el": JS_URL, "src": JS_URL, "dur": 50.0},
+                 {"el": HOSTILE_EL, "src": HOSTILE_REF, "dur": 50.0}]  # fmt: skip
 VIDEO = {"el": "video#intro", "src": "https://cdn.example.nl/intro.mp4", "dur": 100.0}
 PEOPLE = [
     {"country": "NL", "region": "NL-NH", "city": "Amsterdam", "browser": "Firefox", "os": "Linux",
@@ -64,6 +79,37 @@ def click(ts: datetime, visitor: int, path: str, el: str, x: float, y: int) -> d
             **PEOPLE[visitor % len(PEOPLE)]}  # fmt: skip
 
 
+def hostile(ts: datetime, visitor: int) -> list[dict]:
+    """`javascript:` URLs and markup in every tracked string: page (url), referrer,
+    element, media source, event names, prop keys and values, error messages."""
+    who = {"visitor": visitor, "host": "localhost", **PEOPLE[visitor % len(PEOPLE)]}
+    out = [
+        *visit(ts, visitor, JS_URL, HOSTILE_PATH, ref=JS_URL),
+        *visit(ts, visitor, JS_PATH),
+        {**who, "ts": ts, "t": "click", "path": JS_PATH, "el": JS_URL, "x": 0.3, "y": 50},
+        {**who, "ts": ts, "t": "click", "path": JS_PATH, "el": HOSTILE_EL, "x": 0.6, "y": 90},
+        {**who, "ts": ts, "t": "click", "path": HOSTILE_PATH, "el": JS_URL, "x": 0.6, "y": 90},
+        {**who, "ts": ts, "t": "eleOn", "path": JS_URL, "el": JS_URL},
+        {**who, "ts": ts + timedelta(seconds=3), "t": "hover", "path": JS_URL, "el": JS_URL},
+        {**who, "ts": ts + timedelta(seconds=4), "t": "eleOff", "path": JS_URL, "el": JS_URL},
+        {**who, "ts": ts, "t": "custom", "path": JS_URL, "name": JS_URL,
+         "props": orjson.dumps(HOSTILE_PROPS).decode()},
+        {**who, "ts": ts, "t": "custom", "path": HOSTILE_PATH, "name": HOSTILE,
+         "props": orjson.dumps({HOSTILE_REF: JS_URL}).decode()},
+        {**who, "ts": ts, "t": "error", "path": JS_URL, "name": JS_URL, "src": JS_URL},
+        {**who, "ts": ts, "t": "error", "path": HOSTILE_PATH, "name": HOSTILE_REF},
+    ]  # fmt: skip
+    for media in HOSTILE_MEDIA:
+        base = {**who, "path": JS_URL, **media}
+        out += [
+            {**base, "ts": ts, "t": "videoLoad", "pos": 0.0},
+            {**base, "ts": ts + timedelta(seconds=1), "t": "play", "pos": 0.0},
+            {**base, "ts": ts + timedelta(seconds=5), "t": "click", "pos": 5.0, "x": 0.5, "y": 10},
+            {**base, "ts": ts + timedelta(seconds=9), "t": "pause", "pos": 9.0, "from_pos": 0.0},
+        ]  # fmt: skip
+    return out
+
+
 @pytest.fixture(scope="module")
 async def site(database_url):
     """A site on `localhost` with a few days of pages, media and clicks, hostile strings
@@ -85,7 +131,8 @@ async def site(database_url):
             click(d1 + timedelta(minutes=5), 1, "/plain.html", "button#buy", 0.5, 120),
             click(d2 + timedelta(minutes=5), 3, "/plain.html", "button#buy", 0.51, 121),
             click(d2 + timedelta(minutes=6), 4, "/plain.html", HOSTILE_EL, 0.2, 400),
-            *visit(now - timedelta(minutes=2), 5, "/", HOSTILE_PATH),
+            *visit(now - timedelta(minutes=2), 5, "/", HOSTILE_PATH, JS_URL),
+            *hostile(d2 + timedelta(hours=3), 6),
         ]
         await add_events(conn, site, *events)
         await fold(conn, site)
@@ -117,13 +164,41 @@ async def texts(page, selector: str) -> list[str]:
     return [t.strip() for t in await page.locator(selector).all_text_contents()]
 
 
+OWN_SCRIPTS = ["/ui/uPlot-1.6.32.iife.min.js", "/dashboard.js"]
+# Every element in the page that markup could have added or armed, as [what, detail].
+INJECTED = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll("*")) {
+    for (const a of el.attributes) {
+      if (a.name.startsWith("on")) found.push(["handler", el.tagName + " " + a.name]);
+      if (["href", "src", "action", "formaction", "xlink:href"].includes(a.name)
+          && /^\\s*javascript:/i.test(a.value)) found.push(["js", el.tagName + " " + a.value]);
+    }
+  }
+  for (const el of document.querySelectorAll("img, object, embed, base, meta[http-equiv]"))
+    found.push(["element", el.outerHTML]);
+  for (const el of document.querySelectorAll("iframe"))
+    if (!/^https?:/.test(el.src)) found.push(["frame", el.src]);
+  const scripts = [...document.scripts].map((s) => s.src ? new URL(s.src).pathname : s.text);
+  return { found, scripts, pwned: window.pwned === undefined ? null : String(window.pwned),
+    jsLinks: document.querySelectorAll("a[href^='javascript' i]").length };
+}"""
+
+
 async def no_markup_ran(tab) -> None:
+    """No tracked string ran or became markup: no dialog, no flag, no title, no
+    element, handler or `javascript:` link it could have made, only the page's own
+    scripts."""
     page = tab.page
     assert await page.title() != "pwned"
-    assert await page.locator("main img, main script").count() == 0
-    # The heatmap's frame is sandboxed without scripts: Chromium says so, as intended.
-    sandboxed = "because the document's frame is sandboxed"
-    assert [e for e in tab.errors if sandboxed not in e] == []
+    assert tab.dialogs == []
+    seen = await page.evaluate(INJECTED)
+    assert seen == {"found": [], "scripts": OWN_SCRIPTS, "pwned": None, "jsLinks": 0}
+    assert await page.locator("img[src=x], main img, main script").count() == 0
+    # The heatmap's frame is sandboxed without scripts: Chromium says so, as intended;
+    # a frame of a hostile path gets the fixture server's 404.
+    expected = ("because the document's frame is sandboxed", "status of 404 (Not Found)")
+    assert [e for e in tab.errors if not any(x in e for x in expected)] == []
 
 
 async def test_overview_shows_the_api_numbers(server, site, get, desktop):
@@ -210,8 +285,9 @@ async def test_media_shows_each_video_and_its_audience_curve(server, site, get, 
         server.url, f"?view=media&site={site['key']}", f"media {site['key']} {first} {last}"
     )
     _, answer = await get("/api/stats/media", site=site["key"], **{"from": first, "to": last})
-    (m,) = answer["media"]
-    row = desktop.page.locator("section:has(h2:text('Videos and audio')) tbody tr")
+    assert len(answer["media"]) == 1 + len(HOSTILE_MEDIA)
+    (m,) = [m for m in answer["media"] if m["src"] == VIDEO["src"]]
+    row = desktop.page.locator(f"tbody tr[data-filter='media=={VIDEO['src']}']")
     cells = await row.locator("th, td").all_text_contents()
     assert cells[0].startswith(VIDEO["src"])
     assert cells[1:4] == [str(m["loads"]), str(m["plays"]), f"{m['play_rate'] * 100:.1f} %"]
@@ -287,15 +363,127 @@ async def test_the_state_survives_reload_and_back(server, site, desktop):
     await desktop.shown(f"overview {site['key']} {days(30)[0]} {days(30)[1]}")
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
-async def test_every_view_fits_the_width_and_is_photographed(server, site, desktop, phone, size):
-    tab = desktop if size == "desktop" else phone
+SETTINGS_TABS = ["sites", "users", "tokens", "goals", "privacy"]
+
+
+@pytest.fixture(scope="module")
+async def narrow(browser, server, site):
+    tab = await dashboard_tab(browser, server.url, EMAIL, PASSWORD, NARROW)
+    yield tab
+    await tab.context.close()
+
+
+def fits(scroll_width: int, inner_width: int, size: str) -> bool:
+    width = {"desktop": DESKTOP, "phone": PHONE, "narrow": NARROW}[size]["width"]
+    assert inner_width == width  # the viewport asked for (no scrollbar taken off)
+    return scroll_width <= inner_width
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone", "narrow"])
+async def test_every_view_fits_the_width_and_is_photographed(
+    server, site, desktop, phone, narrow, size
+):
+    tab = {"desktop": desktop, "phone": phone, "narrow": narrow}[size]
     first, last = days(30)
     for view in VIEWS:
         await tab.show(
             server.url, f"?view={view}&site={site['key']}", f"{view} {site['key']} {first} {last}"
         )
         scroll_width, inner_width = await tab.overflow()
-        assert scroll_width <= inner_width, (view, scroll_width, inner_width)
+        assert fits(scroll_width, inner_width, size), (view, scroll_width, inner_width)
         await tab.screenshot(f"{view}-{size}")
+    # Every tab of the settings (the admin's), each with its forms and lists.
+    for name in SETTINGS_TABS:
+        await tab.show(
+            server.url,
+            f"?view=settings&site={site['key']}&tab={name}",
+            f"settings {site['key']} {first} {last}",
+        )
+        await tab.page.wait_for_selector(f".tabs a[data-tab={name}][aria-current=page]")
+        scroll_width, inner_width = await tab.overflow()
+        assert fits(scroll_width, inner_width, size), (name, scroll_width, inner_width)
+        await tab.screenshot(f"settings-{name}-{size}")
     await no_markup_ran(tab)
+
+
+async def main_text(tab) -> str:
+    return await tab.page.text_content("main")
+
+
+@pytest.mark.parametrize("size", ["desktop", "narrow"])
+async def test_hostile_strings_stay_text_on_every_view(server, site, desktop, narrow, size):
+    """Markup and `javascript:` URLs in every tracked string, on every view and in
+    the states that show one string alone (a media timeline, an event's props, a
+    page's heatmap, a filter chip): shown as text, nothing ran or was injected, and
+    the page still fits."""
+    tab = desktop if size == "desktop" else narrow
+    page, key = tab.page, site["key"]
+    first, last = days(30)
+
+    async def check(view: str, query: str = "", *texts_shown: str) -> None:
+        await tab.show(
+            server.url, f"?view={view}&site={key}{query}", f"{view} {key} {first} {last}"
+        )
+        text = await main_text(tab)
+        for t in texts_shown:
+            assert t in text, (view, query, t)
+        scroll_width, inner_width = await tab.overflow()
+        assert fits(scroll_width, inner_width, size), (view, query, scroll_width, inner_width)
+        await no_markup_ran(tab)
+
+    await check("overview")
+    await check("pages", "", JS_URL, HOSTILE_PATH)
+    await check("sources", "", JS_URL, HOSTILE_REF)
+    for view in ("locations", "devices"):
+        await check(view)
+    await check("errors", "", JS_URL, HOSTILE_REF)
+    await check("realtime", "", JS_URL, HOSTILE_PATH)
+    await check("settings", "&tab=privacy")
+    # Media: the table of sources and the interaction timeline of each hostile one.
+    await check("media", "", JS_URL, HOSTILE_REF, HOSTILE_EL)
+    for media in HOSTILE_MEDIA:
+        await check("media", f"&media={quote(media['src'])}", f"Timeline of {media['src']}")
+        box = page.locator(f"[data-media={json.dumps(media['src'])}]")
+        assert await box.locator(".uplot").count() == 1
+        clicks = await box.locator("details tbody td:nth-child(3)").all_text_contents()
+        assert sum(int(c) for c in clicks) == 1  # its one click, on the timeline
+    # The media link of a hostile source opens its timeline in the page.
+    await check("media")
+    await page.locator("a", has_text=JS_URL).first.click()
+    await tab.shown(f"media {key} {first} {last}")
+    assert "Timeline of javascript:alert(1)" in await main_text(tab)
+    await no_markup_ran(tab)
+    # Events: the hostile names, and each one's props drill-down.
+    await check("events", "", JS_URL, HOSTILE)
+    await check("events", f"&event={quote(JS_URL)}", f"Properties of {JS_URL}")
+    heads = await texts(page, "[data-report=props] .prop h3")
+    assert sorted(heads) == sorted(HOSTILE_PROPS)
+    values = await texts(page, "[data-report=props] .prop tbody th")
+    assert sorted(values) == sorted(HOSTILE_PROPS.values())
+    await check("events", f"&event={quote(HOSTILE)}", f"Properties of {HOSTILE}")
+    assert await texts(page, "[data-report=props] .prop h3") == [HOSTILE_REF]
+    assert await texts(page, "[data-report=props] .prop tbody th") == [JS_URL]
+    # Interactions: the heatmap of a hostile page over the frame, its elements.
+    async with page_server(server.url) as pages:
+        for path, clicked in ((JS_PATH, {JS_URL, HOSTILE_EL}), (HOSTILE_PATH, {JS_URL})):
+            query = f"&page={quote(path)}&origin={quote(pages.base)}"
+            await check("interactions", query, JS_URL)
+            frame = await page.locator(".board iframe").get_attribute("src")
+            assert frame.startswith(pages.base + "/"), frame
+            elements = await texts(page, "section:has(h2:text('Most clicked')) tbody th")
+            assert set(elements) == clicked
+            await page.wait_for_selector(".stage[data-frame=page]")  # the 404 page
+            await no_markup_ran(tab)
+    # A click on a hostile row filters by it: its chip is text too.
+    await check("pages", "", JS_URL)
+    await page.click(
+        f".breakdown[data-by=page] tbody tr[data-filter={json.dumps('page==' + JS_URL)}] th"
+    )
+    await page.wait_for_selector(f"body[data-filters={json.dumps('page==' + JS_URL)}]")
+    assert await texts(page, "#filters .chip-label") == [f"Page is {JS_URL}"]
+    await no_markup_ran(tab)
+    for view in ("sources", "media", "events", "interactions"):
+        await page.click(f"nav#views a[data-view={view}]")
+        await tab.shown(f"{view} {key} {first} {last}")
+        await no_markup_ran(tab)
+    await tab.screenshot(f"hostile-filtered-{size}")

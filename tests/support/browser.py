@@ -234,17 +234,20 @@ class Browser:
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
+NARROW = {"width": 360, "height": 740}  # the narrowest phone the dashboard fits
 # Screenshots of the dashboard's views (not committed): look at them.
 SHOTS = Path(os.environ.get("PEIL_SCREENSHOTS") or Path(tempfile.gettempdir()) / "peil-shots")
 
 
 @dataclass
 class DashboardTab:
-    """A logged-in dashboard page and the script errors it had."""
+    """A logged-in dashboard page, the script errors it had and the dialogs (alert,
+    confirm, prompt) it opened, each dismissed at once."""
 
     page: Any
     context: Any
     errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
 
     async def show(self, base_url: str, query: str, expect: str) -> None:
         """Open `/?query` and wait until the page shows `expect` ("view site from to")."""
@@ -271,14 +274,31 @@ class DashboardTab:
 
 
 async def dashboard_tab(
-    browser: Any, base_url: str, email: str, password: str, viewport: dict | None = None
+    browser: Any,
+    base_url: str,
+    email: str,
+    password: str,
+    viewport: dict | None = None,
+    *,
+    accept_dialogs: bool = False,
+    timezone: str | None = None,
 ) -> DashboardTab:
-    """A new context logged in through the real login form."""
-    context = await browser.new_context(viewport=viewport or DESKTOP, locale="en-GB")
+    """A new context logged in through the real login form. Dialogs are recorded in
+    `dialogs` and dismissed, or accepted (the confirmations of settings). `timezone`:
+    the browser's own zone (by default the machine's)."""
+    context = await browser.new_context(
+        viewport=viewport or DESKTOP, locale="en-GB", timezone_id=timezone
+    )
     page = await context.new_page()
     tab = DashboardTab(page, context)
     page.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))
     page.on("pageerror", lambda e: tab.errors.append(str(e)))
+
+    async def dialog(d: Any) -> None:
+        tab.dialogs.append(f"{d.type}: {d.message}")
+        await (d.accept() if accept_dialogs else d.dismiss())
+
+    page.on("dialog", dialog)
     await page.goto(f"{base_url}/login")
     await page.fill("input[name=email]", email)
     await page.fill("input[name=password]", password)
