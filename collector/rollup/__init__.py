@@ -10,7 +10,8 @@ Modules, in the order a run uses them:
 - `media_fold` and `media_plays`: the media step, and how one visitor's
   player events become sessions, plays, watched ranges and coverage;
 - `visit_keys`: the visit dimensions' breakdown of each closed day;
-- `day_reports`: the props, errors and elements rows of each closed day;
+- `day_reports`: the props, errors, elements and timeline rows of each
+  closed day;
 - `days`: site-local days.
 
 Their queries are sql/queries/rollup.<module>.<function>.sql.

@@ -1,5 +1,6 @@
 """The event reports' daily rows (`rollup_day_reports`: props, errors, the
-errors' pages, elements), made once per closed day from its raw events.
+errors' pages, elements, the media timeline's interactions and durations),
+made once per closed day from its raw events.
 
 The rows are defined once, by the SQL function `peil_day_reports` (migration
 0010), over the selected events of each site-local day. A filtered report

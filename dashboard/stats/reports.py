@@ -193,13 +193,11 @@ async def elements(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[s
 
 async def media_days(
     conn: asyncpg.Connection, s: Selection, src: str | None = None, el: str | None = None
-) -> tuple[dict[tuple[str, str], MediaDay], float]:
+) -> dict[tuple[str, str], MediaDay]:
     """The media summaries of the selected player events, per (el, src), summed
-    over the days (each day summarized as the rollup does), and the longest
-    duration among those events."""
+    over the days (each day summarized as the rollup does)."""
     found = await _fetch(conn, SQL.media_events, s, list(MEDIA_CODES), ERROR, src, el)
     total: dict[tuple[str, str], MediaDay] = {}
-    duration = max((r["dur"] for r in found if r["dur"] and r["dur"] > 0), default=0.0)
     for _day, rows in groupby(found, key=lambda r: r["day"]):
         day_events = (
             MediaEvent(
@@ -215,11 +213,11 @@ async def media_days(
             into.watch_seconds += day.watch_seconds
             into.timed_plays += day.timed_plays
             into.coverage = [a + b for a, b in zip(into.coverage, day.coverage, strict=True)]
-    return total, float(duration)
+    return total
 
 
 async def media(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str, Any]:
-    days, _ = await media_days(conn, s)
+    days = await media_days(conn, s)
     ordered = sorted(days.items(), key=lambda m: (-m[1].plays, -m[1].loads, m[0]))
     return {
         "media": [
@@ -240,12 +238,20 @@ def _counts(d: MediaDay) -> dict[str, Any]:
 async def timeline(
     conn: asyncpg.Connection, s: Selection, src: str, el: str | None
 ) -> dict[str, Any]:
-    days, duration = await media_days(conn, s, src, el)
-    timed = sum(d.timed_plays for d in days.values())
-    coverage = [sum(d.coverage[i] for d in days.values()) for i in range(RETENTION_POINTS)]
+    """The audience curve (the media summaries' coverage: from the daily rollup
+    without filters) and the interactions along the media's duration."""
+    if s.filters:
+        days = await media_days(conn, s, src, el)
+        timed = sum(d.timed_plays for d in days.values())
+        coverage = [sum(d.coverage[i] for d in days.values()) for i in range(RETENTION_POINTS)]
+    else:
+        rolled = await conn.fetch(SQL.timeline_audience, s.site_id, s.first, s.last, src, el)
+        timed = sum(r["timed_plays"] for r in rolled)
+        coverage = [sum(r["coverage"][i] for r in rolled) for i in range(RETENTION_POINTS)]
+    duration = float((await _report_rows(conn, SQL.media_duration, s, src, el))[0][0] or 0.0)
     counts: dict[str, dict[int, int]] = defaultdict(dict)
     if duration:
-        for r in await _fetch(conn, SQL.timeline, s, src, el, duration):
+        for r in await _report_rows(conn, SQL.timeline, s, src, el, duration):
             counts[r["kind"]][r["point"]] = r["n"]
     buckets = []
     for i in range(RETENTION_POINTS):

@@ -1,6 +1,6 @@
 -- The event reports' daily rows (collector/rollup/day_reports.py): props,
--- errors and elements per site-local day, defined once by peil_day_reports
--- below. A filtered report sums that function's rows over its selection; an
+-- errors, elements and the media timeline per site-local day, defined once
+-- by peil_day_reports below. A filtered report sums that function's rows over its selection; an
 -- unfiltered one sums the rows kept here for the closed days (made once per
 -- day, like rollup_day_visit_keys) and the function's rows for the others.
 --
@@ -14,6 +14,8 @@
 -- 'error_pages' kind, message, page         events   0
 -- 'elements'   element, '', ''              views    of views  hovers, clicks,
 --                                                              seconds over `shown`
+-- 'timeline'   media src, element, kind      events   0         seconds: the position
+-- 'media_duration' src, element, ''          0        0         seconds: the longest
 -- '*'          '', '', ''                   0        0         (the day is made)
 CREATE TABLE rollup_day_reports (
     site_id  integer NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
@@ -33,7 +35,8 @@ CREATE TABLE rollup_day_reports (
 -- collector/ingest/validate.py) that a key of the btree need not carry.
 CREATE INDEX rollup_day_reports_site_report_day ON rollup_day_reports (site_id, report, day);
 
--- The rows of `report` ('props', 'errors', 'error_pages' or 'elements') per
+-- The rows of `report` ('props', 'errors', 'error_pages', 'elements',
+-- 'timeline' or 'media_duration') per
 -- day of the selected events (peil_selected_events: the same ten parameters).
 -- A branch whose condition is on `report` only is dropped when the query is
 -- planned with its parameters.
@@ -49,6 +52,9 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         WHERE (report = 'props' AND type = 8)
            OR (report IN ('errors', 'error_pages') AND type = 7)
            OR (report = 'elements' AND type IN (3, 4, 5, 6) AND el IS NOT NULL)
+           OR (report = 'timeline' AND type IN (3, 4, 7, 22, 23, 24) AND src IS NOT NULL)
+           OR (report = 'media_duration' AND el IS NOT NULL AND dur > 0
+               AND type IN (7, 20, 21, 22, 23, 24, 25, 26))
     ), error_rows AS (
         SELECT day, visitor, coalesce(path, '') AS path,
                CASE WHEN el IS NULL THEN 'js' ELSE 'media' END AS kind,
@@ -90,6 +96,24 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         FROM e WHERE report = 'elements' GROUP BY day, el) c
     LEFT JOIN (SELECT day, el, sum(seconds) AS seconds, count(*) AS shown
                FROM shown GROUP BY day, el) s USING (day, el)
+    UNION ALL
+    -- Interactions with a media at a position of its timeline: clicks, hovers,
+    -- pauses and errors at their pos; a seek or rewind where it left (its
+    -- `to`) and where it went (its pos). Per exact position: the timeline's
+    -- points depend on the range's duration.
+    SELECT e.day, e.src, coalesce(e.el, ''), i.kind, count(*), 0, 0, 0, i.at, 0
+    FROM e CROSS JOIN LATERAL (VALUES
+        (CASE e.type WHEN 3 THEN 'clicks' WHEN 4 THEN 'hovers' WHEN 22 THEN 'pauses'
+                     WHEN 7 THEN 'errors' ELSE 'seeks_to' END, e.pos::float8),
+        (CASE WHEN e.type IN (23, 24) THEN 'seeks_from' END, e.to_pos::float8)
+    ) AS i (kind, at)
+    WHERE report = 'timeline' AND i.kind IS NOT NULL AND i.at IS NOT NULL
+    GROUP BY e.day, e.src, e.el, i.kind, i.at
+    UNION ALL
+    -- The longest duration a media's player and error events gave that day.
+    SELECT day, coalesce(src, ''), el, '', 0, 0, 0, 0, max(dur)::float8, 0
+    FROM e WHERE report = 'media_duration'
+    GROUP BY day, src, el
 $$;
 
 -- The rows of `which` for the selection: the kept rows of the `made` days

@@ -14,4 +14,10 @@ UNION ALL
 SELECT $1, 'elements', r.* FROM peil_day_reports('elements', $1, $2, $2, $3,
                                                  '{}', '{}', '{}', '{}', '{}', '{}') r
 UNION ALL
+SELECT $1, 'timeline', r.* FROM peil_day_reports('timeline', $1, $2, $2, $3,
+                                                 '{}', '{}', '{}', '{}', '{}', '{}') r
+UNION ALL
+SELECT $1, 'media_duration', r.* FROM peil_day_reports('media_duration', $1, $2, $2, $3,
+                                                       '{}', '{}', '{}', '{}', '{}', '{}') r
+UNION ALL
 SELECT $1, '*', $2, '', '', '', 0, 0, 0, 0, 0, 0

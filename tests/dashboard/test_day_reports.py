@@ -41,6 +41,13 @@ EVENTS = [
     ev(D1, "10:00:02", 1, "eleOn", el="#hero"),
     ev(D1, "10:00:04", 1, "eleOff", el="#hero"),
     ev(D1, "10:00:05", 1, "error", name="TypeError: x"),
+    # A video of 100 s: played, paused at 50 s, clicked at 50 s, seeked from
+    # 50 s to 10 s, ended.
+    ev(D1, "10:01:00", 1, "videoLoad", el="video", src="v.mp4", dur=100.0),
+    ev(D1, "10:01:01", 1, "play", el="video", src="v.mp4", pos=0.0, dur=100.0),
+    ev(D1, "10:01:51", 1, "pause", el="video", src="v.mp4", pos=50.0, dur=100.0),
+    ev(D1, "10:01:52", 1, "click", el="video", src="v.mp4", pos=50.0, x=0.5, y=10),
+    ev(D1, "10:01:53", 1, "seek", el="video", src="v.mp4", pos=10.0, to_pos=50.0, dur=100.0),
 ]
 
 PROPS = [
@@ -60,7 +67,8 @@ ERRORS = [
 ]
 # On screen 4 s on D and 2 s on D1.
 ELEMENTS = [
-    {"el": "#hero", "views": 2, "visitors": 2, "avg_visible_s": 3.0, "hovers": 1, "clicks": 1}
+    {"el": "#hero", "views": 2, "visitors": 2, "avg_visible_s": 3.0, "hovers": 1, "clicks": 1},
+    {"el": "video", "views": 0, "visitors": 0, "avg_visible_s": None, "hovers": 0, "clicks": 1},
 ]
 
 
@@ -87,6 +95,21 @@ async def answers(get, site, **params):
         assert status == 200, body
         out.append(body[key])
     return out
+
+
+async def test_the_media_timeline_reads_the_day_rows_and_the_rollup(get, site):
+    params = {"site": site["key"], **RANGE, "src": "v.mp4"}
+    status, rolled = await get("/api/stats/media/timeline", **params)
+    assert status == 200, rolled
+    status, selected = await get("/api/stats/media/timeline", **params, **EVERYTHING)
+    assert status == 200, selected
+    assert rolled == selected
+    assert rolled["duration_s"] == 100.0
+    at = {b["at"]: b for b in rolled["buckets"]}
+    # 50 s of 100 is point 10 (0.5); 10 s is point 2 (0.1).
+    assert (at[0.5]["pauses"], at[0.5]["clicks"], at[0.5]["seeks_from"]) == (1, 1, 1)
+    assert at[0.1]["seeks_to"] == 1
+    assert sum(b["pauses"] + b["clicks"] + b["seeks_to"] for b in rolled["buckets"]) == 3
 
 
 async def made_days(db, site):
