@@ -336,7 +336,7 @@ async def test_closed_days_lose_their_state(db, sites):
         now - timedelta(days=1),
     )
     # (`visits` adds the decoded UTM parameters after the columns it shares.)
-    assert [{k: v[k] for k in visits[0].keys()} | {"day": None} for v in moved] == [
+    assert [{k: v[k] for k in dict(visits[0])} | {"day": None} for v in moved] == [
         {**v, "day": None} for v in visits
     ]
     # (Today lost its state to the shift, as in a crash: rebuilt, visits again.)
