@@ -42,9 +42,7 @@ async def _fetch(conn: asyncpg.Connection, query: str, s: Selection, *more: Any)
         return await conn.fetch(query, *s.args(), *more)
 
 
-async def _report_rows(
-    conn: asyncpg.Connection, query: str, s: Selection, *more: Any
-) -> list:
+async def _report_rows(conn: asyncpg.Connection, query: str, s: Selection, *more: Any) -> list:
     """A report over peil_report_rows (collector/rollup/day_reports.py): with
     filters, the function's rows of every day; without, the made days' kept
     rows and the function's rows of the other days (their span passed as
