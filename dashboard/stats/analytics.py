@@ -112,8 +112,10 @@ async def rows(
     async with planned_with_parameters(conn):
         if by in VISIT_DIMENSIONS and not s.filters:
             # The made days from rollup_day_visit_keys (collector/rollup/visit_keys.py).
+            made = [r["day"] for r in await conn.fetch(SQL.made_days, s.site_id, s.first, s.last)]
+            live = s.not_made(made)
             found = await conn.fetch(
-                SQL.visit_rows_rolled, s.site_id, s.first, s.last, by, limit, keys
+                SQL.visit_rows_rolled, s.site_id, made, live.first, live.last, by, limit, keys
             )
         elif by in VISIT_DIMENSIONS:
             found = await conn.fetch(SQL.visit_rows, *s.args(), by, limit, PAGEVIEW, keys)

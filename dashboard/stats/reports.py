@@ -51,12 +51,7 @@ async def _report_rows(conn: asyncpg.Connection, query: str, s: Selection, *more
     live = s
     if not s.filters:
         made = [r["day"] for r in await conn.fetch(SQL.made_days, s.site_id, s.first, s.last)]
-        missing = sorted(set(s.each_day()) - set(made))
-        live = (
-            s.shifted(missing[0], missing[-1])
-            if missing
-            else s.shifted(s.last + timedelta(days=1), s.last)
-        )
+        live = s.not_made(made)
     async with planned_with_parameters(conn):
         return await conn.fetch(query, *live.args(), made, *more)
 

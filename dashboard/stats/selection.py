@@ -64,6 +64,15 @@ class Selection:
     def year_before(self) -> Selection:
         return self.shifted(year_earlier(self.first), year_earlier(self.last))
 
+    def not_made(self, made: list[date]) -> Selection:
+        """The span of the days not in `made` (empty, first after last, when
+        every day is): what an unfiltered report reads from the visits or
+        events, the made days being read from their daily rows."""
+        missing = sorted(set(self.each_day()) - set(made))
+        if not missing:
+            return self.shifted(self.last + timedelta(days=1), self.last)
+        return self.shifted(missing[0], missing[-1])
+
 
 def year_earlier(day: date) -> date:
     """The same date a year earlier; 29 February becomes the 28th."""

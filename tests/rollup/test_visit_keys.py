@@ -64,16 +64,23 @@ async def test_a_closed_day_is_made_from_its_visits(db, site):
 
 
 async def test_made_days_and_live_days_give_the_same_rows(db, site):
-    args = (site["id"], D, D + timedelta(days=2))
-    made = await db.fetch(ANALYTICS.visit_rows_rolled, *args, "country", 100, None)
+    days = [D + timedelta(days=i) for i in range(3)]
+    # Every day made: the kept rows only (the span of the days not made is empty).
+    all_made = (site["id"], days, days[-1] + timedelta(days=1), days[-1])
+    made = await db.fetch(ANALYTICS.visit_rows_rolled, *all_made, "country", 100, None)
     # The same range with no day made: every row from the visits directly.
-    await db.execute("DELETE FROM rollup_day_visit_keys WHERE site_id = $1", site["id"])
-    live = await db.fetch(ANALYTICS.visit_rows_rolled, *args, "country", 100, None)
+    none_made = (site["id"], [], days[0], days[-1])
+    live = await db.fetch(ANALYTICS.visit_rows_rolled, *none_made, "country", 100, None)
     assert [tuple(r) for r in made] == [tuple(r) for r in live]
     assert sum(r["visits"] for r in live) == 3 * 4 * 2  # two visits per visitor and day
-    # ... and the next run makes them again.
+    # One of each.
+    mixed = (site["id"], days[:1], days[1], days[2])
+    both = await db.fetch(ANALYTICS.visit_rows_rolled, *mixed, "country", 100, None)
+    assert [tuple(r) for r in both] == [tuple(r) for r in made]
+    # Deleted, the next run makes them again.
+    await db.execute("DELETE FROM rollup_day_visit_keys WHERE site_id = $1", site["id"])
     await rollup.fold_new(db)
-    again = await db.fetch(ANALYTICS.visit_rows_rolled, *args, "country", 100, None)
+    again = await db.fetch(ANALYTICS.visit_rows_rolled, *all_made, "country", 100, None)
     assert [tuple(r) for r in again] == [tuple(r) for r in made]
 
 
