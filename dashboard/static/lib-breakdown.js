@@ -28,7 +28,7 @@ export async function breakdownCards(ctx, specs) {
     if (before) columns.push({ label: "Change", num: true });
     // On a phone the visit tables leave out pageviews and visits (the CSV keeps them).
     columns.push({ label: "Pageviews", num: true, opt: visits });
-    if (visits) columns.push({ label: "Visits", num: true, opt: true }, { label: "Bounce rate", num: true }, { label: "Avg visit", num: true });
+    if (visits) columns.push({ label: "Visits", num: true, opt: true }, { label: "Bounce rate", num: true }, { label: "Avg visit", num: true, opt: true });
     return card(s.title, { class: s.wide ? "wide breakdown" : "breakdown", dataset: { by: s.by } }, table({
       caption: s.title,
       columns,

@@ -89,7 +89,7 @@ export function lineChart({ label, x, xLabel, xText, series, time = false, xTick
     mount(holder, {
       ...(time ? { tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") } : {}),
       cursor: { points: { size: 8 }, drag: { x: false, y: false } },
-      legend: { live: true },
+      legend: { live: true, markers: { dash: (u, i) => (u.series[i].dash ? "dashed" : "solid") } },
       scales: {
         x: { time, ...(xRange ? { range: xRange } : {}) },
         y: { range: yRange || ((u, min, max) => [0, Math.max(4, max * 1.1)]) },

@@ -53,7 +53,7 @@ function userItem(ctx, user, sites, openEmail) {
   });
   return h("details", { class: "user-item", open: openEmail === user.email, dataset: { email: user.email } },
     h("summary", null, h("strong", null, user.email), " ", h("span", { class: "tag" }, user.role),
-      " ", h("span", { class: "muted" }, `${user.tokens} token(s), since ${when(user.created_at)}`)),
+      " ", h("span", { class: "muted" }, `${user.tokens} ${user.tokens === 1 ? "token" : "tokens"}, since ${when(user.created_at)}`)),
     roleForm, passwordForm, grants, line, h("p", { class: "actions" }, remove));
 }
 

@@ -154,7 +154,7 @@ export async function render(ctx) {
       table({
         caption: "Elements seen",
         columns: [{ label: "Element" }, { label: "Views", num: true }, { label: "Visitors", num: true, opt: true },
-          { label: "Avg visible", num: true }, { label: "Hovers", num: true }, { label: "Clicks", num: true }],
+          { label: "Avg visible", num: true }, { label: "Hovers", num: true, opt: true }, { label: "Clicks", num: true }],
         rows: elements.rows.map((e) => [e.el == null ? "(unnamed)" : e.el, number(e.views), number(e.visitors),
           duration(e.avg_visible_s), number(e.hovers), number(e.clicks)]),
         empty: "No element came on screen in this period.",

@@ -30,16 +30,17 @@ export async function render(ctx) {
     caption: "Videos and audio",
     columns: [
       { label: "Source" }, { label: "Loads", num: true, opt: true }, { label: "Plays", num: true },
-      { label: "Play rate", num: true }, { label: "Watch time", num: true },
+      { label: "Play rate", num: true, opt: true }, { label: "Watch time", num: true },
       { label: "Per play", num: true, opt: true }, { label: "Completion", num: true },
       { label: "Seeks", num: true, opt: true }, { label: "Rewinds", num: true, opt: true }, { label: "Errors", num: true, opt: true },
     ],
     rows: media.map((m) => [link(m), number(m.loads), number(m.plays), percent(m.play_rate),
       duration(m.watch_time_s), duration(m.avg_watch_s), percent(m.completion_rate),
       number(m.seeks), number(m.rewinds), number(m.errors)]),
+    share: media.map((m) => m.plays / Math.max(1, ...media.map((n) => n.plays))),
     empty: "No media was loaded in this period.",
     filter: { dim: "media", keys: media.map((m) => m.src) },
-  }), media.length ? h("p", { class: "note" }, "Choose a source to see its timeline below.") : null)];
+  }), media.length ? h("p", { class: "note" }, "Click a source's name to see its timeline below.") : null)];
   if (shown) {
     const title = `Timeline of ${name(shown)}`;
     const known = shown.retention.some((v) => v != null && v > 0);

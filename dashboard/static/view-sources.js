@@ -7,9 +7,9 @@ import { h } from "./lib-dom.js";
 export async function render(ctx) {
   const [referrers, ...utm] = await breakdownCards(ctx, [
     { by: "referrer", title: "Referrers", column: "Came from", limit: 50, wide: true, visits: true },
-    { by: "utm_source", title: "UTM sources", column: "utm_source", limit: 25, visits: true },
-    { by: "utm_medium", title: "UTM media", column: "utm_medium", limit: 25, visits: true },
-    { by: "utm_campaign", title: "UTM campaigns", column: "utm_campaign", limit: 25, visits: true },
+    { by: "utm_source", title: "UTM sources", column: "Source", limit: 25, visits: true },
+    { by: "utm_medium", title: "UTM media", column: "Medium", limit: 25, visits: true },
+    { by: "utm_campaign", title: "UTM campaigns", column: "Campaign", limit: 25, visits: true },
   ]);
   return [referrers, h("div", { class: "grid wide-cards" }, utm)];
 }

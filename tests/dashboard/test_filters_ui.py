@@ -540,7 +540,7 @@ async def test_a_tables_csv_holds_its_rows_formula_safe(server, site, desktop):
     ]
     assert rows == safe
     assert [r[0] for r in rows if r[0].endswith(FORMULA)] == ["'" + FORMULA]
-    assert rows[0][:2] == ["utm_campaign", "Visitors"] and len(rows) > 2
+    assert rows[0][:2] == ["Campaign", "Visitors"] and len(rows) > 2
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone", "narrow"])
