@@ -53,7 +53,7 @@ from collector.db.migrate import apply_migrations  # noqa: E402
 from collector.db.partitions import ensure_partitions  # noqa: E402
 from collector.model.vocabulary import EVENT_DIMENSIONS, VISIT_DIMENSIONS  # noqa: E402
 from collector.rollup import day_reports, visit_keys  # noqa: E402
-from collector.rollup.job import OPEN_UTC_DAYS, fold_new  # noqa: E402
+from collector.rollup.job import fold_new  # noqa: E402
 from collector.store.goals import Goal, add_goal  # noqa: E402
 
 FILL_SQL = named_query("analytics.fill")
@@ -76,6 +76,48 @@ THREE_FILTERS = (
     ("country==DE", "browser==Chrome", "page~/blog"),
     ("utm_source==newsletter", "device!=desktop", "page!~/docs"),
 )
+
+# The dashboard's views (dashboard/static/view-*.js) as their API calls:
+# stages one after the other, the calls of a stage in parallel, as the page
+# sends them. Issue 17's target: each view's data within VIEW_TARGET_MS.
+VIEW_TARGET_MS = 1000
+BREAKDOWNS = "/api/stats/breakdown"
+VIEWS: dict[str, list[list[tuple[str, list[tuple[str, str]]]]]] = {
+    "overview": [[("/api/stats/overview", [])]],
+    "pages": [
+        [(BREAKDOWNS, [("by", by), ("limit", "50")]) for by in ("page", "entry_page", "exit_page")]
+    ],
+    "sources": [
+        [(BREAKDOWNS, [("by", "referrer"), ("limit", "50")])]
+        + [
+            (BREAKDOWNS, [("by", by), ("limit", "25")])
+            for by in ("utm_source", "utm_medium", "utm_campaign")
+        ]
+    ],
+    "locations": [
+        [(BREAKDOWNS, [("by", "country"), ("limit", "50")])]
+        + [(BREAKDOWNS, [("by", by), ("limit", "25")]) for by in ("region", "city")]
+    ],
+    "devices": [
+        [
+            (BREAKDOWNS, [("by", by), ("limit", "10")])
+            for by in ("browser", "os", "device", "screen", "language", "player_version")
+        ]
+    ],
+    "media": [[("/api/stats/media", [])], [("/api/stats/media/timeline", [("src", VIDEO)])]],
+    "interactions": [
+        [
+            (BREAKDOWNS, [("by", "page"), ("limit", "100")]),
+            ("/api/stats/clicks", []),
+            ("/api/stats/elements", [("limit", "50")]),
+        ]
+    ],
+    "events": [
+        [("/api/stats/events", [("limit", "50")]), ("/api/stats/goals", [])],
+        [("/api/stats/props", [("event", "signup"), ("limit", "10")])],
+    ],
+    "errors": [[("/api/stats/errors", [("limit", "100")])]],
+}
 
 # A case whose first run takes over SLOW_FACTOR times its target or
 # FULL_RUNS_UNDER_MS is run once more (its figures: that run), or not again
@@ -411,6 +453,42 @@ async def measure(
         print(line(case), flush=True)
 
 
+async def measure_views(
+    http: aiohttp.ClientSession,
+    base: str,
+    key: str,
+    first: date,
+    last: date,
+    repeat: int,
+    filters: tuple[str, ...] = (),
+) -> None:
+    """Each view's data as the page asks for it: p50/p95 of the wall time."""
+    where = f" [{' '.join(filters)}]" if filters else ""
+    print(f"\nviews{where} (their API calls, a stage's in parallel; target {VIEW_TARGET_MS} ms):")
+    ranged = [("site", key), ("from", first.isoformat()), ("to", last.isoformat())]
+    ranged += [("filter", f) for f in filters]
+
+    async def get(path: str, params: list[tuple[str, str]]) -> None:
+        async with http.get(base + path, params=ranged + params, timeout=TIMEOUT) as response:
+            await response.read()
+            if response.status != 200:
+                raise LookupError(f"{path}: {response.status}")
+
+    for name, stages in VIEWS.items():
+
+        async def view(stages=stages) -> None:
+            for stage in stages:
+                await asyncio.gather(*(get(path, params) for path, params in stage))
+
+        try:
+            p50, p95 = await timed(view, repeat, warmup=1)
+        except (LookupError, TimeoutError) as e:
+            print(f"  {name:<13} n/a ({e})")
+            continue
+        verdict = "PASS" if p95 < VIEW_TARGET_MS else "MISS"
+        print(f"  {name:<13} p50 {p50:>8.1f} ms  p95 {p95:>8.1f} ms  {verdict}", flush=True)
+
+
 def line(case: Case) -> str:
     if case.timed_out:
         figures = f"{'timeout':>8} {'timeout':>8}  MISS ({case.problem})"
@@ -573,7 +651,6 @@ def heaviest_nodes(root: dict, analyzed: bool = True) -> list[tuple[float, str]]
 
 # ---------------------------------------------------------------- main
 
-SQL_OPEN_FROM = "SELECT (now() AT TIME ZONE 'UTC')::date - $1::integer"
 
 
 async def prepare(
@@ -607,21 +684,17 @@ async def prepare(
     )
     for spent, runs, name in recorder.by_statement()[:8]:
         print(f"  {spent:>8.1f} s  {runs:>5} runs  {name}")
-    # Steady state: every closed day has its breakdowns made (a run makes at
-    # most DAYS_PER_RUN of them; in service a day closes once a day).
+    # Steady state: every day over has its breakdowns made (a run makes at
+    # most DAYS_PER_RUN of them; in service a day ends once a day).
     started = time.perf_counter()
-    open_from = await conn.fetchval(SQL_OPEN_FROM, OPEN_UTC_DAYS)
     made = [0, 0]
     while True:
-        batch = [
-            await visit_keys.make_closed_days(conn, open_from),
-            await day_reports.make_closed_days(conn, open_from),
-        ]
+        batch = [await visit_keys.make_days(conn), await day_reports.make_days(conn)]
         made = [m + b for m, b in zip(made, batch, strict=True)]
         if not any(batch):
             break
     print(
-        f"closed days made after it: {made[0]} of visit keys, {made[1]} of report rows"
+        f"days made after it: {made[0]} of visit keys, {made[1]} of report rows"
         f" in {time.perf_counter() - started:.1f} s"
     )
     # The one-run rebuild passed 30 days of visits through the open days'
@@ -661,6 +734,9 @@ async def main(args: argparse.Namespace, url: str) -> None:
     async with stats_client(url) as (http, base):
         await measure(http, base, cases, key, first, today, args.repeat, recorder)
         summary(cases)
+        if args.days < 300:
+            await measure_views(http, base, key, first, today, min(args.repeat, 10))
+            await measure_views(http, base, key, first, today, 3, ONE_FILTER[:1])
         await scan_floor(url, first, today)
         if args.explain:
             await explain_slowest(url, cases, args.explain, args.plans)

@@ -9,9 +9,9 @@ Modules, in the order a run uses them:
 - `fold`: the fold steps, new rows into the aggregates;
 - `media_fold` and `media_plays`: the media step, and how one visitor's
   player events become sessions, plays, watched ranges and coverage;
-- `visit_keys`: the visit dimensions' breakdown of each closed day;
+- `visit_keys`: the visit dimensions' breakdown of each day over;
 - `day_reports`: the props, errors, elements and timeline rows of each
-  closed day;
+  day over;
 - `days`: site-local days.
 
 Their queries are sql/queries/rollup.<module>.<function>.sql.

@@ -1,6 +1,6 @@
 """The event reports' daily rows (`rollup_day_reports`: props, errors, the
 errors' pages, elements, the media timeline's interactions and durations),
-made once per closed day from its raw events.
+made once per day from its raw events when the day is over.
 
 The rows are defined once, by the SQL function `peil_day_reports` (migration
 0010), over the selected events of each site-local day. A filtered report
@@ -8,11 +8,11 @@ sums that function's rows over its selection; an unfiltered one sums the
 rows kept here for the days made and the function's rows for the others
 (dashboard/stats/reports.py), so every day counts once, made or not.
 
-A day is made when it has closed, by each rollup run for at most
-DAYS_PER_RUN days, with a '*' row that marks it. Like the visit keys
-(visit_keys.py), a rebuilt day loses its rows with its other aggregates
-(fold.ROLLUP_TABLES) and a closed day that takes late rows without a rebuild
-loses them (`forget_day`), to be made again.
+A day is made once it has ended in the site's zone (days.MADE_AFTER past
+its end), by each rollup run for at most DAYS_PER_RUN days, with a '*' row
+that marks it. Like the visit keys (visit_keys.py), a day that takes rows
+after loses them (`forget_day`, job.py), and a rebuilt day loses them with
+its other aggregates (fold.ROLLUP_TABLES); either is made again.
 """
 
 from __future__ import annotations
@@ -22,22 +22,24 @@ from datetime import date
 import asyncpg
 
 from collector.db.queries import load
+from collector.rollup.days import MADE_AFTER
 
 SQL = load(__name__)
 
 DAYS_PER_RUN = 20
 
 
-async def make_closed_days(conn: asyncpg.Connection, open_from: date) -> int:
-    """Make the rows of closed days that lack them; how many days were made."""
-    days = await conn.fetch(SQL.days_to_make, open_from, DAYS_PER_RUN)
+async def make_days(conn: asyncpg.Connection) -> int:
+    """Make the rows of the days over (MADE_AFTER past their end) that lack
+    them; how many days were made."""
+    days = await conn.fetch(SQL.days_to_make, MADE_AFTER, DAYS_PER_RUN)
     for site_id, timezone, day in days:
         await conn.execute(SQL.make_day, site_id, day, timezone)
     return len(days)
 
 
 async def forget_day(conn: asyncpg.Connection, site_id: int, day: date) -> None:
-    """A closed day's events changed: its rows are made again later."""
+    """A day's events changed: its rows are made again later."""
     await conn.execute(
         "DELETE FROM rollup_day_reports WHERE site_id = $1 AND day = $2", site_id, day
     )

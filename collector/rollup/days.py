@@ -6,6 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+# A day's breakdowns (visit_keys, day_reports) are made this long after its
+# end in the site's zone: past the late window (job.LATE_WINDOW), so that
+# late rows rarely make a day again.
+MADE_AFTER = timedelta(hours=1)
+
 
 def local_midnight(day: date, timezone: str) -> datetime:
     """The UTC instant at which `day` begins in `timezone`."""

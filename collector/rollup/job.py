@@ -100,8 +100,8 @@ async def fold_new(
         ):
             # Nothing new (an idle run, every few seconds): no temp tables.
             await open_days.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
-            await visit_keys.make_closed_days(conn, state["open_from"])
-            await day_reports.make_closed_days(conn, state["open_from"])
+            await visit_keys.make_days(conn)
+            await day_reports.make_days(conn)
             await conn.execute(
                 "UPDATE rollup_state SET snapshot = $1::text::pg_snapshot, watermark = now()",
                 current,
@@ -127,11 +127,12 @@ async def fold_new(
                 await input_rows.drop_input_day(conn, site_id, day)
             else:
                 # A closed day partly purged: its rows are added without state.
-                await visit_keys.forget_day(conn, site_id, day)
-                await day_reports.forget_day(conn, site_id, day)
                 incremental.append((site_id, day))
         report.events += await fold.fold_input(conn)
         for site_id, day in incremental:
+            # A made day that took rows is made again (visit_keys, day_reports).
+            await visit_keys.forget_day(conn, site_id, day)
+            await day_reports.forget_day(conn, site_id, day)
             report.folded.append((site_id, day))
             if after_day is not None:
                 await after_day(site_id, day)
@@ -152,8 +153,8 @@ async def fold_new(
                 await after_day(site_id, day)
 
         await open_days.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
-        await visit_keys.make_closed_days(conn, state["open_from"])
-        await day_reports.make_closed_days(conn, state["open_from"])
+        await visit_keys.make_days(conn)
+        await day_reports.make_days(conn)
         await conn.execute(
             "UPDATE rollup_state SET snapshot = $1::text::pg_snapshot, watermark = now()",
             current,

@@ -5,7 +5,7 @@ again right after a late event lands on a made day."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import asyncpg
 import pytest
@@ -167,3 +167,39 @@ async def test_a_late_event_on_a_made_day_counts(get, db, site):
     _, errors, _ = await answers(get, site)
     assert {"kind": "js", "message": "Late", "events": 1, "visitors": 1, "pages": ["/c"]} in errors
     assert await made_days(db, site) == [D, D1]
+
+
+async def test_a_day_over_but_still_open_is_made_and_made_again_after_new_rows(get, db):
+    """Two days back is still open for the rollup (its visits can merge) but
+    over in the site's zone: made, and made again when it takes a row."""
+    site = await add_site(db, "Open day")
+    day = date.today() - timedelta(days=2)
+    await add_events(
+        db, site, ev(day, "09:00", 1, "pageview"), ev(day, "09:01", 1, "error", name="Early")
+    )
+    await db.execute("UPDATE rollup_state SET watermark = '-infinity'")
+    await rollup.fold_new(db)
+    assert await made_days(db, site) == [day]
+    assert await visit_keys_made(db, site) == [day]
+    await add_events(db, site, ev(day, "09:02", 2, "error", "/b", name="Early"))
+    await rollup.fold_new(db)  # folded incrementally: forgotten, then made again
+    assert await made_days(db, site) == [day]
+    params = {"site": site["key"], "from": day.isoformat(), "to": day.isoformat()}
+    status, body = await get("/api/stats/errors", **params)
+    assert status == 200, body
+    assert body["rows"][0]["events"] == 2 and body["rows"][0]["visitors"] == 2
+    status, body = await get("/api/stats/breakdown", **params, by="country")
+    assert status == 200, body
+    assert body["rows"][0]["visitors"] == 2
+    # Today is not over: never made, read from its events.
+    await add_events(db, site, ev(date.today(), "00:00", 3, "pageview"))
+    await rollup.fold_new(db)
+    assert await made_days(db, site) == [day]
+
+
+async def visit_keys_made(db, site):
+    rows = await db.fetch(
+        "SELECT day FROM rollup_day_visit_keys WHERE site_id = $1 AND dim = '*' ORDER BY day",
+        site["id"],
+    )
+    return [r["day"] for r in rows]
