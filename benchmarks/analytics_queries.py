@@ -652,7 +652,6 @@ def heaviest_nodes(root: dict, analyzed: bool = True) -> list[tuple[float, str]]
 # ---------------------------------------------------------------- main
 
 
-
 async def prepare(
     args: argparse.Namespace, url: str, now: datetime, recorder: Recorder
 ) -> tuple[int, str, int]:
