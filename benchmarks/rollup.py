@@ -174,7 +174,12 @@ class Inserter:
 async def folded_total(conn: asyncpg.Connection, site_id: int, day) -> int:
     from dashboard.stats.overview import overview
 
-    answer = await overview(conn, site_id, day, day)
+    try:
+        from dashboard.stats.selection import Selection
+    except ImportError:  # a tree before issue 16, for before/after runs
+        answer = await overview(conn, site_id, day, day)
+    else:
+        answer = await overview(conn, Selection(site_id, "UTC", day, day), "day")
     return sum(answer["events"].values())
 
 
