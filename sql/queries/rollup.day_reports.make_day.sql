@@ -1,5 +1,7 @@
--- $1 site, $2 a closed day, $3 the site's time zone. The day's rows of every
--- report, unfiltered, and the '*' row that marks the day as made.
+-- $1 site, $2 a day over, $3 the site's time zone. The day's rows of every
+-- report, unfiltered, and the '*' row that marks the day as made. One call
+-- per report, its name a constant: each is planned with its own branch of
+-- peil_day_reports only.
 INSERT INTO rollup_day_reports (site_id, report, day, a, b, c, events, visitors, hovers,
                                 clicks, seconds, shown)
 SELECT $1, 'props', r.* FROM peil_day_reports('props', $1, $2, $2, $3,
