@@ -24,12 +24,12 @@ from collector.durable.queue import EventQueue
 from collector.durable.spool import Spool, claim_orphans
 from collector.durable.writer import BATCH_ROWS, Writer, remember_replayed
 from collector.errors import PeilError
-from collector.ingest.enrich.client_address import parse_address
 from collector.ingest.enrich.geoip import GeoIP
 from collector.ingest.enrich.ip_truncation import describe_client
 from collector.ingest.enrich.user_agent import warm_up
 from collector.ingest.handlers import CLIENT_ADDRESS, INGEST, Ingest, add_routes
 from collector.ingest.ratelimit import RateLimiter
+from collector.ingest.receive import locate_client
 from collector.ingest.salts import SaltKeeper
 from collector.ingest.sites import SiteRegistry
 from collector.jobs.scheduler import Scheduler, standard_jobs
@@ -88,11 +88,12 @@ class AccessLogger(AbstractAccessLogger):
         if malformed_request.get():
             return
         settings = request.app[SETTINGS]
-        # Ingest routes have located the client (X-Forwarded-For from a trusted
-        # proxy included); other routes log their socket peer.
+        # Ingest routes have located the client already; other routes locate
+        # it the same way (ingest's receive step, the one reader of the raw
+        # peer). Either is printed only truncated, below.
         address = request.get(CLIENT_ADDRESS, _NOT_LOCATED)
         if address is _NOT_LOCATED:
-            address = parse_address(request.remote)  # printed only truncated, below
+            address = locate_client(request, settings.trusted_proxies)
         self.logger.debug(
             '%s "%s %s" %s %.1fms',
             describe_client(address, settings.ipv4_prefix, settings.ipv6_prefix),

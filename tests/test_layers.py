@@ -4,6 +4,7 @@ import goes down the layers of the README's architecture, never up."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -157,3 +158,16 @@ def test_the_site_registry_loads_no_job_rollup_or_purge():
         for m in loaded
         if m.startswith(("collector.jobs", "collector.rollup", "collector.retention", "dashboard"))
     ]
+
+
+def test_only_ingests_receive_step_reads_the_raw_client_address():
+    """The full peer address (`request.remote`) is read in one place,
+    collector/ingest/receive.py, which hands it to enrichment's truncation;
+    logs, the login throttle and /metrics get it from there (privacy rule 1)."""
+    readers = sorted(
+        str(path.relative_to(REPO))
+        for folder in ("collector", "dashboard")
+        for path in (REPO / folder).rglob("*.py")
+        if re.search(r"\.remote\b", path.read_text())
+    )
+    assert readers == ["collector/ingest/receive.py"]

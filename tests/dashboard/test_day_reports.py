@@ -12,11 +12,13 @@ import pytest
 
 from collector.rollup import job as rollup
 from tests.support.dashboard_data import EXAMPLE_DAY, add_events, add_site, at, fold
+from tests.support.named_sql import named_query
 
 D = EXAMPLE_DAY
 D1 = D + timedelta(days=1)
 RANGE = {"from": D.isoformat(), "to": D1.isoformat()}
 EVERYTHING = {"filter": "page!=/no/such/page"}  # the same events, through the selection
+SHIFT_ELEMENTS = named_query("day_reports.shift_elements")
 
 
 def ev(day, clock, visitor, t, path="/a", **fields):
@@ -123,20 +125,12 @@ async def made_days(db, site):
 async def test_closed_days_are_made_and_read(get, db, site):
     assert await made_days(db, site) == [D, D1]
     # The reports read the kept rows: changed by hand, the answer follows them.
-    await db.execute(
-        "UPDATE rollup_day_reports SET events = events + 100"
-        " WHERE site_id = $1 AND report = 'elements'",
-        site["id"],
-    )
+    await db.execute(SHIFT_ELEMENTS, site["id"], 100)
     try:
         _, _, elements = await answers(get, site)
         assert elements[0]["views"] == 202
     finally:
-        await db.execute(
-            "UPDATE rollup_day_reports SET events = events - 100"
-            " WHERE site_id = $1 AND report = 'elements'",
-            site["id"],
-        )
+        await db.execute(SHIFT_ELEMENTS, site["id"], -100)
 
 
 async def test_unfiltered_equals_the_hand_count_and_the_selection(get, site):
