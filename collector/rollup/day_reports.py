@@ -11,7 +11,7 @@ rows kept here for the days made and the function's rows for the others
 A day is made once it has ended in the site's zone (days.MADE_AFTER past
 its end), by each rollup run for at most DAYS_PER_RUN days, with a '*' row
 that marks it. Like the visit keys (visit_keys.py), a day that takes rows
-after loses them (`forget_day`, job.py), and a rebuilt day loses them with
+after loses them (`forget_days`, job.py), and a rebuilt day loses them with
 its other aggregates (fold.ROLLUP_TABLES); either is made again.
 """
 
@@ -38,8 +38,7 @@ async def make_days(conn: asyncpg.Connection) -> int:
     return len(days)
 
 
-async def forget_day(conn: asyncpg.Connection, site_id: int, day: date) -> None:
-    """A day's events changed: its rows are made again later."""
-    await conn.execute(
-        "DELETE FROM rollup_day_reports WHERE site_id = $1 AND day = $2", site_id, day
-    )
+async def forget_days(conn: asyncpg.Connection, days: list[tuple[int, date]]) -> None:
+    """These (site, day)s took rows: their rows are made again later."""
+    if days:
+        await conn.execute(SQL.forget_days, [d[0] for d in days], [d[1] for d in days])

@@ -129,10 +129,10 @@ async def fold_new(
                 # A closed day partly purged: its rows are added without state.
                 incremental.append((site_id, day))
         report.events += await fold.fold_input(conn)
+        # A made day that took rows is made again (visit_keys, day_reports).
+        await visit_keys.forget_days(conn, incremental)
+        await day_reports.forget_days(conn, incremental)
         for site_id, day in incremental:
-            # A made day that took rows is made again (visit_keys, day_reports).
-            await visit_keys.forget_day(conn, site_id, day)
-            await day_reports.forget_day(conn, site_id, day)
             report.folded.append((site_id, day))
             if after_day is not None:
                 await after_day(site_id, day)

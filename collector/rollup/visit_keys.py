@@ -7,7 +7,7 @@ campaign, country... is made once the day has ended in the site's zone
 (days.MADE_AFTER past its end, beyond the late window), in one pass over
 its visits, by each rollup run for at most DAYS_PER_RUN days. A day that
 takes rows after (a late event, an incremental fold of a day still open for
-the rollup) loses it (`forget_day`, job.py), and a rebuilt day loses it with
+the rollup) loses it (`forget_days`, job.py), and a rebuilt day loses it with
 its other aggregates; either is made again. The unfiltered visit-dimension
 reports sum the made days and aggregate the other days of their range
 (today, mostly) from the visits directly (dashboard/stats/analytics.py), so
@@ -37,8 +37,7 @@ async def make_days(conn: asyncpg.Connection) -> int:
     return len(days)
 
 
-async def forget_day(conn: asyncpg.Connection, site_id: int, day: date) -> None:
-    """A day's visits changed: its breakdown is made again later."""
-    await conn.execute(
-        "DELETE FROM rollup_day_visit_keys WHERE site_id = $1 AND day = $2", site_id, day
-    )
+async def forget_days(conn: asyncpg.Connection, days: list[tuple[int, date]]) -> None:
+    """These (site, day)s took rows: their rows are made again later."""
+    if days:
+        await conn.execute(SQL.forget_days, [d[0] for d in days], [d[1] for d in days])

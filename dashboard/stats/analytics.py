@@ -19,7 +19,7 @@ from collector.db.queries import load
 from collector.model.vocabulary import EVENT_NAMES, EVENT_TYPES, MEDIA_TYPES, VISIT_DIMENSIONS
 from collector.rollup.days import day_bounds
 from dashboard.stats import ratio
-from dashboard.stats.selection import Selection, planned_with_parameters
+from dashboard.stats.selection import Selection, made_split, planned_with_parameters
 
 SQL = load(__name__)
 
@@ -112,8 +112,7 @@ async def rows(
     async with planned_with_parameters(conn):
         if by in VISIT_DIMENSIONS and not s.filters:
             # The made days from rollup_day_visit_keys (collector/rollup/visit_keys.py).
-            made = [r["day"] for r in await conn.fetch(SQL.made_days, s.site_id, s.first, s.last)]
-            live = s.not_made(made)
+            made, live = await made_split(conn, SQL.made_days, s)
             found = await conn.fetch(
                 SQL.visit_rows_rolled, s.site_id, made, live.first, live.last, by, limit, keys
             )

@@ -29,7 +29,7 @@ from collector.rollup.media_plays import (
 from dashboard.stats import ratio
 from dashboard.stats.analytics import visit_args
 from dashboard.stats.media import summary
-from dashboard.stats.selection import Selection, planned_with_parameters
+from dashboard.stats.selection import Selection, made_split, planned_with_parameters
 
 SQL = load(__name__)
 
@@ -42,16 +42,20 @@ async def _fetch(conn: asyncpg.Connection, query: str, s: Selection, *more: Any)
         return await conn.fetch(query, *s.args(), *more)
 
 
-async def _report_rows(conn: asyncpg.Connection, query: str, s: Selection, *more: Any) -> list:
-    """A report over peil_report_rows (collector/rollup/day_reports.py): with
-    filters, the function's rows of every day; without, the made days' kept
-    rows and the function's rows of the other days (their span passed as
-    the selection's first and last day, empty when every day is made)."""
-    made: list[date] = []
-    live = s
-    if not s.filters:
-        made = [r["day"] for r in await conn.fetch(SQL.made_days, s.site_id, s.first, s.last)]
-        live = s.not_made(made)
+Span = tuple[list[date], Selection]
+
+
+async def _report_span(conn: asyncpg.Connection, s: Selection) -> Span:
+    """What a report over peil_report_rows (collector/rollup/day_reports.py)
+    reads: with filters, the function's rows of every day; without, the made
+    days' kept rows and the function's rows of the span of the others."""
+    if s.filters:
+        return [], s
+    return await made_split(conn, SQL.made_days, s)
+
+
+async def _report_rows(conn: asyncpg.Connection, query: str, span: Span, *more: Any) -> list:
+    made, live = span
     async with planned_with_parameters(conn):
         return await conn.fetch(query, *live.args(), made, *more)
 
@@ -88,7 +92,7 @@ async def events(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str
 
 
 async def props(conn: asyncpg.Connection, s: Selection, event: str, limit: int) -> dict[str, Any]:
-    found = await _report_rows(conn, SQL.props, s, event)
+    found = await _report_rows(conn, SQL.props, await _report_span(conn, s), event)
     out = []
     for key, values in groupby(found, key=lambda r: r["key"]):
         rows = [
@@ -152,7 +156,7 @@ async def funnel(
 
 
 async def errors(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str, Any]:
-    found = await _report_rows(conn, SQL.errors, s, limit)
+    found = await _report_rows(conn, SQL.errors, await _report_span(conn, s), limit)
     return {
         "rows": [
             {
@@ -168,7 +172,7 @@ async def errors(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str
 
 
 async def elements(conn: asyncpg.Connection, s: Selection, limit: int) -> dict[str, Any]:
-    found = await _report_rows(conn, SQL.elements, s, limit)
+    found = await _report_rows(conn, SQL.elements, await _report_span(conn, s), limit)
     return {
         "rows": [
             {
@@ -241,10 +245,11 @@ async def timeline(
         rolled = await conn.fetch(SQL.timeline_audience, s.site_id, s.first, s.last, src, el)
         timed = sum(r["timed_plays"] for r in rolled)
         coverage = [sum(r["coverage"][i] for r in rolled) for i in range(RETENTION_POINTS)]
-    duration = float((await _report_rows(conn, SQL.media_duration, s, src, el))[0][0] or 0.0)
+    span = await _report_span(conn, s)
+    duration = float((await _report_rows(conn, SQL.media_duration, span, src, el))[0][0] or 0.0)
     counts: dict[str, dict[int, int]] = defaultdict(dict)
     if duration:
-        for r in await _report_rows(conn, SQL.timeline, s, src, el, duration):
+        for r in await _report_rows(conn, SQL.timeline, span, src, el, duration):
             counts[r["kind"]][r["point"]] = r["n"]
     buckets = []
     for i in range(RETENTION_POINTS):

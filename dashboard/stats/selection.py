@@ -82,6 +82,16 @@ def year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
+async def made_split(
+    conn: asyncpg.Connection, made_query: str, s: Selection
+) -> tuple[list[date], Selection]:
+    """For an unfiltered report over daily rows made once a day is over: the
+    range's made days (`made_query`: site, first, last), and the selection of
+    the span of the others, to be read from the visits or events."""
+    made = [r["day"] for r in await conn.fetch(made_query, s.site_id, s.first, s.last)]
+    return made, s.not_made(made)
+
+
 # A report over raw events may read millions of rows; past QUERY_TIMEOUT it
 # is cancelled and answered 503 (dashboard/api.py) rather than holding a
 # connection and a core for as long as it takes.

@@ -1,0 +1,4 @@
+-- $1 sites, $2 their days (pairwise): days that took rows, made again later.
+DELETE FROM rollup_day_visit_keys t
+USING unnest($1::integer[], $2::date[]) AS f (site_id, day)
+WHERE t.site_id = f.site_id AND t.day = f.day
