@@ -1,12 +1,18 @@
 """The event reports' daily rows (`rollup_day_reports`: props, errors, the
-errors' pages, elements, the media timeline's interactions and durations),
-made once per day from its raw events when the day is over.
+errors' pages, elements, the media timeline's interactions and durations,
+the page goals with a wildcard), made once per day from its raw events when
+the day is over.
 
 The rows are defined once, by the SQL function `peil_day_reports` (migration
 0010), over the selected events of each site-local day. A filtered report
 sums that function's rows over its selection; an unfiltered one sums the
 rows kept here for the days made and the function's rows for the others
 (dashboard/stats/reports.py), so every day counts once, made or not.
+
+A wildcard goal's rows (peil_goal_rows, migration 0012) are made for its
+patterns, after the day's other rows: by the same run for a day just made,
+by the next runs for the days made before the goal was added (newest
+first, at most DAYS_PER_RUN per run).
 
 A day is made once it has ended in the site's zone (days.MADE_AFTER past
 its end), by each rollup run for at most DAYS_PER_RUN days, with a '*' row
@@ -35,6 +41,8 @@ async def make_days(conn: asyncpg.Connection) -> int:
     days = await conn.fetch(SQL.days_to_make, MADE_AFTER, DAYS_PER_RUN)
     for site_id, timezone, day in days:
         await conn.execute(SQL.make_day, site_id, day, timezone)
+    for site_id, timezone, day, patterns in await conn.fetch(SQL.goal_days_to_make, DAYS_PER_RUN):
+        await conn.execute(SQL.make_goal_day, site_id, day, timezone, patterns)
     return len(days)
 
 

@@ -25,6 +25,12 @@ class Goal:
     match: str  # the event name, or a path pattern where * matches any run of characters
 
 
+def is_wildcard(goal: Goal) -> bool:
+    """A page goal matching more than one path: the daily rollup's page keys
+    do not answer it (collector/rollup/day_reports.py makes its rows)."""
+    return goal.kind == "page" and "*" in goal.match
+
+
 def check_goal(name: str, kind: str, match: str) -> Goal:
     name, match = name.strip(), match.strip()
     if kind not in KINDS:
@@ -58,9 +64,9 @@ async def list_goals(conn: asyncpg.Connection, site_id: int) -> list[Goal]:
 
 async def remove_goal(conn: asyncpg.Connection, site_id: int, name: str, *, actor: str) -> None:
     async with conn.transaction():
-        status = await conn.execute(
-            "DELETE FROM goals WHERE site_id = $1 AND name = $2", site_id, name
-        )
-        if status == "DELETE 0":
+        removed = await conn.fetchrow(SQL.remove_goal, site_id, name)
+        if removed is None:
             raise PeilError(f"The site has no goal named {name[:80]!r}.")
+        # Its pattern's daily rows go with the last goal that has it.
+        await conn.execute(SQL.forget_pattern_rows, site_id, removed["match"])
         await record(conn, actor, "goal-remove", {"site_id": site_id, "name": name})

@@ -26,6 +26,7 @@ from collector.rollup.media_plays import (
     MediaEvent,
     summarize,
 )
+from collector.store.goals import Goal, is_wildcard, list_goals
 from dashboard.stats import ratio
 from dashboard.stats.analytics import visit_args
 from dashboard.stats.media import summary
@@ -103,24 +104,57 @@ async def props(conn: asyncpg.Connection, s: Selection, event: str, limit: int) 
 
 
 async def goals(conn: asyncpg.Connection, s: Selection) -> dict[str, Any]:
-    wildcard = await conn.fetchval(SQL.wildcard_goals, s.site_id)
-    if s.filters or wildcard:
-        found = await _fetch(conn, SQL.goals, s)
-    else:  # each goal is one key of the daily rollup
-        found = await conn.fetch(SQL.goals_rolled, s.site_id, s.first, s.last)
+    listed = await list_goals(conn, s.site_id)
+    if s.filters:
+        kinds, matches = [g.kind for g in listed], [g.match for g in listed]
+        found = await _fetch(conn, SQL.goals, s, kinds, matches)
+    else:
+        found = await _goals_unfiltered(conn, s, listed)
+    reached = {(r["kind"], r["match"]): r for r in found}
     everyone = await selection_visitors(conn, s)
-    return {
-        "goals": [
+    out = []
+    for g in listed:
+        r = reached.get((g.kind, g.match))
+        visitors = r["visitors"] if r else 0
+        out.append(
             {
-                "name": r["name"],
-                "kind": r["kind"],
-                "visitors": r["visitors"],
-                "events": r["events"],
-                "conversion_rate": ratio(r["visitors"], everyone),
+                "name": g.name,
+                "kind": g.kind,
+                "visitors": visitors,
+                "events": r["events"] if r else 0,
+                "conversion_rate": ratio(visitors, everyone),
             }
-            for r in found
+        )
+    return {"goals": out}
+
+
+async def _goals_unfiltered(conn: asyncpg.Connection, s: Selection, listed: list[Goal]) -> list:
+    """A goal naming one event or page is its key of the daily rollup; page
+    goals with a wildcard are their kept rows of the made days and their
+    events' rows of the others (collector/rollup/day_reports.py)."""
+    exact = [g for g in listed if not is_wildcard(g)]
+    patterns = sorted({g.match for g in listed if is_wildcard(g)})
+    found = list(
+        await conn.fetch(
+            SQL.goals_rolled,
+            s.site_id,
+            s.first,
+            s.last,
+            [g.kind for g in exact],
+            [g.match for g in exact],
+        )
+    )
+    if patterns:
+        made = [
+            r["day"]
+            for r in await conn.fetch(SQL.goal_made_days, s.site_id, s.first, s.last, patterns)
         ]
-    }
+        live = s.not_made(made)
+        async with planned_with_parameters(conn):
+            found += await conn.fetch(
+                SQL.wildcard_goals_rolled, *live.args(), made, patterns, ["page"] * len(patterns)
+            )
+    return found
 
 
 async def funnel(
