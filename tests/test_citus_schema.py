@@ -127,10 +127,11 @@ _TABLE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+([a-z_][a-z0-9_]*)", re.I)
 # A condition, join or grouping on site_id: `site_id = $1`, `= ANY($1)`,
 # `e.site_id = s.site_id`, `s.id = e.site_id`, `USING (site_id`, `GROUP BY site_id`,
 # `ON CONFLICT (site_id, ...)`, `PARTITION BY site_id`, or the site as the
-# argument of the SQL function that reads its events (`peil_day_reports('x', $1`).
+# argument of the SQL functions that read its events (`peil_day_reports('x', $1`,
+# `peil_goal_rows($5, $4, $1`).
 _SITE_KEYED = re.compile(
     r"(\bsite_id\s*(=|IN\b)|=\s*(\w+\.)?site_id\b|USING\s*\(\s*site_id\b"
-    r"|\bpeil_day_reports\('\w+', \$1\b"
+    r"|\bpeil_day_reports\('\w+', \$1\b|\bpeil_goal_rows\(\$\d+, \$\d+, \$1\b"
     r"|GROUP BY\s+(\w+\.)?site_id\b|ON CONFLICT\s*\(\s*site_id\b|PARTITION BY\s+(\w+\.)?site_id\b"
     r"|ORDER BY\s+(\w+\.)?site_id\b|\([^()]*\bsite_id\b[^()]*\)\s*VALUES\b)",
     re.I,
@@ -175,6 +176,8 @@ def test_the_checks_themselves():
     assert _SITE_KEYED.search("INSERT INTO rollup_days (day, site_id) VALUES ($1, $2)")
     assert _SITE_KEYED.search("SELECT * FROM peil_day_reports('props', $1, $2, $2, $3)")
     assert not _SITE_KEYED.search("SELECT * FROM peil_day_reports('props', $2, $1, $1, $3)")
+    assert _SITE_KEYED.search("SELECT * FROM peil_goal_rows($5, $4, $1, $2, $2, $3)")
+    assert not _SITE_KEYED.search("SELECT * FROM peil_goal_rows($5, $4, $2, $1, $1, $3)")
     assert not uses_distributed("SELECT 1 FROM sites -- FROM events", distributed)
     assert any("open_day" in where for where, _ in inline_sql())
 

@@ -42,7 +42,9 @@ async def make_days(conn: asyncpg.Connection) -> int:
     for site_id, timezone, day in days:
         await conn.execute(SQL.make_day, site_id, day, timezone)
     for site_id, timezone, day, patterns in await conn.fetch(SQL.goal_days_to_make, DAYS_PER_RUN):
-        await conn.execute(SQL.make_goal_day, site_id, day, timezone, patterns)
+        await conn.execute(
+            SQL.make_goal_day, site_id, day, timezone, patterns, ["page"] * len(patterns)
+        )
     return len(days)
 
 
