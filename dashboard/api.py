@@ -169,7 +169,7 @@ def clicks_answer(query: Mapping[str, str]) -> Answer:
         if t.filters:
             found = await reports.clicks(conn, t.selection(), path, MAX_POINTS, MAX_ELEMENTS)
             return json_response(found)
-        return json_response(await clicks(conn, t.site_id, t.first, t.last, path))
+        return json_response(await clicks(conn, t.selection(), path, MAX_POINTS, MAX_ELEMENTS))
 
     return run
 

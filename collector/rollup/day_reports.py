@@ -1,7 +1,8 @@
 """The event reports' daily rows (`rollup_day_reports`: props, errors, the
 errors' pages, elements, the media timeline's interactions and durations,
-the page goals with a wildcard), made once per day from its raw events when
-the day is over.
+the page goals with a wildcard; every page's clicks together, per element
+and per heatmap cell in `rollup_day_site_clicks`), made once per day when
+the day is over: from its raw events, the clicks from their per-page rollup.
 
 The rows are defined once, by the SQL function `peil_day_reports` (migration
 0010), over the selected events of each site-local day. A filtered report
@@ -33,6 +34,8 @@ from collector.rollup.days import MADE_AFTER
 SQL = load(__name__)
 
 DAYS_PER_RUN = 20
+# Site, first and last day: the days made (their readers: dashboard/stats/).
+MADE_DAYS = SQL.made_days
 
 
 async def make_days(conn: asyncpg.Connection) -> int:
@@ -40,7 +43,9 @@ async def make_days(conn: asyncpg.Connection) -> int:
     them; how many days were made."""
     days = await conn.fetch(SQL.days_to_make, MADE_AFTER, DAYS_PER_RUN)
     for site_id, timezone, day in days:
-        await conn.execute(SQL.make_day, site_id, day, timezone)
+        async with conn.transaction():
+            await conn.execute(SQL.make_day, site_id, day, timezone)
+            await conn.execute(SQL.make_day_clicks, site_id, day)
     for site_id, timezone, day, patterns in await conn.fetch(SQL.goal_days_to_make, DAYS_PER_RUN):
         await conn.execute(
             SQL.make_goal_day, site_id, day, timezone, patterns, ["page"] * len(patterns)

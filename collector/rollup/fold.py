@@ -47,6 +47,7 @@ ROLLUP_TABLES = (
     "rollup_day_reports",
     "rollup_day_clicks",
     "rollup_day_click_elements",
+    "rollup_day_site_clicks",
 )
 
 VISIT_GAP = timedelta(minutes=30)

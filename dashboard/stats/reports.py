@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from collector.db.queries import load
+from collector.rollup import day_reports
 from collector.rollup.media_plays import (
     ERROR,
     MEDIA_CODES,
@@ -29,6 +30,7 @@ from collector.rollup.media_plays import (
 from collector.store.goals import Goal, is_wildcard, list_goals
 from dashboard.stats import ratio
 from dashboard.stats.analytics import visit_args
+from dashboard.stats.clicks import cells_and_elements
 from dashboard.stats.media import summary
 from dashboard.stats.selection import Selection, made_split, planned_with_parameters
 
@@ -52,7 +54,7 @@ async def _report_span(conn: asyncpg.Connection, s: Selection) -> Span:
     days' kept rows and the function's rows of the span of the others."""
     if s.filters:
         return [], s
-    return await made_split(conn, SQL.made_days, s)
+    return await made_split(conn, day_reports.MADE_DAYS, s)
 
 
 async def _report_rows(conn: asyncpg.Connection, query: str, span: Span, *more: Any) -> list:
@@ -301,10 +303,7 @@ async def clicks(
 ) -> dict[str, Any]:
     cells = await _fetch(conn, SQL.click_points, s, path, points)
     els = await _fetch(conn, SQL.click_elements, s, path, elements)
-    return {
-        "points": [{"x": p["x"] / 100, "y": p["y"], "n": p["n"]} for p in cells],
-        "elements": [{"el": e["el"], "clicks": e["n"]} for e in els],
-    }
+    return cells_and_elements(cells, els)
 
 
 async def realtime(conn: asyncpg.Connection, s: Selection, top_pages: int) -> dict[str, Any]:

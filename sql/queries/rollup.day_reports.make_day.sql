@@ -22,4 +22,8 @@ UNION ALL
 SELECT $1, 'media_duration', r.* FROM peil_day_reports('media_duration', $1, $2, $2, $3,
                                                        '{}', '{}', '{}', '{}', '{}', '{}') r
 UNION ALL
+-- Every page's clicks per element (migration 0013), from the per-page rollup.
+SELECT $1, 'click_elements', $2, el, '', '', 0, 0, 0, sum(clicks), 0, 0
+FROM rollup_day_click_elements WHERE site_id = $1 AND day = $2 GROUP BY el
+UNION ALL
 SELECT $1, '*', $2, '', '', '', 0, 0, 0, 0, 0, 0

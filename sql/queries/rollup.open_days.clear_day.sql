@@ -12,5 +12,7 @@ WITH days AS (
     DELETE FROM rollup_day_reports WHERE site_id = $1 AND day = $2
 ), clicks AS (
     DELETE FROM rollup_day_clicks WHERE site_id = $1 AND day = $2
+), click_elements AS (
+    DELETE FROM rollup_day_click_elements WHERE site_id = $1 AND day = $2
 )
-DELETE FROM rollup_day_click_elements WHERE site_id = $1 AND day = $2
+DELETE FROM rollup_day_site_clicks WHERE site_id = $1 AND day = $2
