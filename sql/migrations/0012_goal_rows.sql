@@ -33,13 +33,18 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         FROM peil_selected_events(site, first_day, last_day, tz, vd, vo, vp, ed, eo, ep)
         WHERE (type = 1 AND 'page' = ANY (kinds)) OR (type = 8 AND 'event' = ANY (kinds))
     )
-    SELECT e.day, g.kind, g.match, count(*), count(DISTINCT e.visitor)
-    FROM e JOIN g ON g.kind = 'event' AND e.name = g.match
-    WHERE e.type = 8
-    GROUP BY e.day, g.kind, g.match
-    UNION ALL
-    SELECT e.day, g.kind, g.match, count(*), count(DISTINCT e.visitor)
-    FROM e JOIN g ON g.kind = 'page' AND e.path LIKE g.matching
-    WHERE e.type = 1
-    GROUP BY e.day, g.kind, g.match
+    -- Visitors: the (goal, visitor) groups counted (hashed, not sorted).
+    SELECT day, kind, match, sum(n)::bigint, count(*)
+    FROM (
+        SELECT e.day, g.kind, g.match, e.visitor, count(*) AS n
+        FROM e JOIN g ON g.kind = 'event' AND e.name = g.match
+        WHERE e.type = 8
+        GROUP BY e.day, g.kind, g.match, e.visitor
+        UNION ALL
+        SELECT e.day, g.kind, g.match, e.visitor, count(*)
+        FROM e JOIN g ON g.kind = 'page' AND e.path LIKE g.matching
+        WHERE e.type = 1
+        GROUP BY e.day, g.kind, g.match, e.visitor
+    ) v
+    GROUP BY day, kind, match
 $$;
