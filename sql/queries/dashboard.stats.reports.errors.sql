@@ -7,7 +7,7 @@ WITH top AS (
     FROM peil_report_rows('errors', $11, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
     GROUP BY a, b
     ORDER BY events DESC, visitors DESC, kind, message LIMIT $12
-), pages AS (
+), pages AS MATERIALIZED (  -- once, not once per error of `top`
     SELECT p.a AS kind, p.b AS message, p.c AS path,
            row_number() OVER (PARTITION BY p.a, p.b ORDER BY sum(p.events) DESC, p.c) AS rank
     FROM peil_report_rows('error_pages', $11, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) p
