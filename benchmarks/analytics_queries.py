@@ -52,7 +52,7 @@ from benchmarks.queries import bench_database, stats_client, timed  # noqa: E402
 from collector.db.migrate import apply_migrations  # noqa: E402
 from collector.db.partitions import ensure_partitions  # noqa: E402
 from collector.model.vocabulary import EVENT_DIMENSIONS, VISIT_DIMENSIONS  # noqa: E402
-from collector.rollup import day_reports, visit_keys  # noqa: E402
+from collector.rollup import day_reports, month_keys, visit_keys  # noqa: E402
 from collector.rollup.job import fold_new  # noqa: E402
 from collector.store.goals import Goal, add_goal  # noqa: E402
 
@@ -686,14 +686,19 @@ async def prepare(
     # Steady state: every day over has its breakdowns made (a run makes at
     # most DAYS_PER_RUN of them; in service a day ends once a day).
     started = time.perf_counter()
-    made = [0, 0]
+    made = [0, 0, 0]
     while True:
-        batch = [await visit_keys.make_days(conn), await day_reports.make_days(conn)]
+        batch = [
+            await visit_keys.make_days(conn),
+            await day_reports.make_days(conn),
+            await month_keys.make_months(conn),
+        ]
         made = [m + b for m, b in zip(made, batch, strict=True)]
         if not any(batch):
             break
     print(
-        f"days made after it: {made[0]} of visit keys, {made[1]} of report rows"
+        f"made after it: {made[0]} days of visit keys, {made[1]} of report rows,"
+        f" {made[2]} months of keys"
         f" in {time.perf_counter() - started:.1f} s"
     )
     # The one-run rebuild passed 30 days of visits through the open days'

@@ -27,9 +27,11 @@ class AggregateTable:
 
 
 # The rollup tables (sql/migrations/0003_rollups.sql): per site and site-local
-# day, no per-visitor values.
-AGGREGATE_TABLES: tuple[AggregateTable, ...] = tuple(
-    AggregateTable(name, "day") for name in ROLLUP_TABLES
+# day, no per-visitor values; and their keys per month (migration 0015),
+# each removed whole once its first day is past the retention.
+AGGREGATE_TABLES: tuple[AggregateTable, ...] = (
+    *(AggregateTable(name, "day") for name in ROLLUP_TABLES),
+    AggregateTable("rollup_month_keys", "month"),
 )
 
 

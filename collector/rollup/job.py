@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 
 from collector.db.queries import load
-from collector.rollup import day_reports, fold, input_rows, open_days, visit_keys
+from collector.rollup import day_reports, fold, input_rows, month_keys, open_days, visit_keys
 from collector.rollup.days import local_day
 
 log = logging.getLogger(__name__)
@@ -100,8 +100,7 @@ async def fold_new(
         ):
             # Nothing new (an idle run, every few seconds): no temp tables.
             await open_days.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
-            await visit_keys.make_days(conn)
-            await day_reports.make_days(conn)
+            await make_later_rows(conn)
             await conn.execute(
                 "UPDATE rollup_state SET snapshot = $1::text::pg_snapshot, watermark = now()",
                 current,
@@ -129,9 +128,11 @@ async def fold_new(
                 # A closed day partly purged: its rows are added without state.
                 incremental.append((site_id, day))
         report.events += await fold.fold_input(conn)
-        # A made day that took rows is made again (visit_keys, day_reports).
+        # A made day that took rows is made again (visit_keys, day_reports),
+        # and so is its month (month_keys).
         await visit_keys.forget_days(conn, incremental)
         await day_reports.forget_days(conn, incremental)
+        await month_keys.forget_months(conn, incremental)
         for site_id, day in incremental:
             report.folded.append((site_id, day))
             if after_day is not None:
@@ -142,6 +143,7 @@ async def fold_new(
             if await input_rows.load_day(conn, site_id, timezone, day) == 0:
                 continue
             await open_days.clear_day(conn, site_id, day)
+            await month_keys.forget_months(conn, [(site_id, day)])
             report.events += await fold.fold_input(conn)
             if day >= state["open_from"]:
                 await open_days.open_day(conn, site_id, day)
@@ -153,8 +155,7 @@ async def fold_new(
                 await after_day(site_id, day)
 
         await open_days.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
-        await visit_keys.make_days(conn)
-        await day_reports.make_days(conn)
+        await make_later_rows(conn)
         await conn.execute(
             "UPDATE rollup_state SET snapshot = $1::text::pg_snapshot, watermark = now()",
             current,
@@ -183,6 +184,13 @@ async def complete(
     if folded == 0:
         return True
     return await input_rows.raw_rows(conn, site_id, timezone, day) >= folded + new_rows
+
+
+async def make_later_rows(conn: asyncpg.Connection) -> None:
+    """The rows made once a day or month is over, for those that lack them."""
+    await visit_keys.make_days(conn)
+    await day_reports.make_days(conn)
+    await month_keys.make_months(conn)
 
 
 async def refold_site(conn: asyncpg.Connection, site_id: int) -> RollupReport:

@@ -1,7 +1,9 @@
 """GET /api/stats/breakdown: rows per key of one dimension, optionally compared.
 
-Unfiltered `page` rows come from the daily rollup (rollup_day_keys); every
-other question from the selection (dashboard/stats/analytics.py).
+Unfiltered `page`, `host`, `event` and `media` rows come from the rollup:
+the range's made months (rollup_month_keys) and its other days
+(rollup_day_keys); every other question from the selection
+(dashboard/stats/analytics.py).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from collector.db.queries import load
+from collector.rollup import month_keys
 from dashboard.stats import analytics
 from dashboard.stats.selection import Selection
 
@@ -43,7 +46,9 @@ async def _rows(
 ) -> list[dict[str, Any]]:
     if s.filters or by not in FROM_ROLLUP:
         return await analytics.rows(conn, s, by, limit, keys)
-    found = await conn.fetch(SQL.breakdown, s.site_id, by, s.first, s.last, limit, keys)
+    months, spans = await month_keys.month_spans(conn, s.site_id, s.first, s.last)
+    firsts, lasts = [a for a, _ in spans], [b for _, b in spans]
+    found = await conn.fetch(SQL.breakdown, s.site_id, by, months, firsts, limit, keys, lasts)
     # '' in the table means unknown: null in JSON.
     return [
         {

@@ -46,6 +46,7 @@ SELECT create_distributed_table('rollup_day_clicks', 'site_id', colocate_with =>
 SELECT create_distributed_table(
     'rollup_day_click_elements', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_day_site_clicks', 'site_id', colocate_with => 'events');
+SELECT create_distributed_table('rollup_month_keys', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_open_days', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_open_seen', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_open_visits', 'site_id', colocate_with => 'events');

@@ -53,7 +53,8 @@ async def test_every_rollup_table_is_listed_and_has_its_day_column(conn):
     rollups = {
         r["relname"]
         for r in await conn.fetch(
-            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'rollup\\_day%'"
+            "SELECT relname FROM pg_class WHERE relkind = 'r'"
+            " AND (relname LIKE 'rollup\\_day%' OR relname LIKE 'rollup\\_month%')"
         )
     }
     assert rollups == {t.name for t in AGGREGATE_TABLES}

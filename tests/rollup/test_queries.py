@@ -13,12 +13,21 @@ import pytest
 
 from collector.db.queries import load
 from collector.model.vocabulary import DIMENSIONS
-from collector.rollup import day_reports, fold, input_rows, job, media_fold, open_days, visit_keys
+from collector.rollup import (
+    day_reports,
+    fold,
+    input_rows,
+    job,
+    media_fold,
+    month_keys,
+    open_days,
+    visit_keys,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ROLLUP = REPO / "collector" / "rollup"
 QUERIES = REPO / "sql" / "queries"
-MODULES = (day_reports, fold, input_rows, job, media_fold, open_days, visit_keys)
+MODULES = (day_reports, fold, input_rows, job, media_fold, month_keys, open_days, visit_keys)
 RUNS_SQL = {"execute", "executemany", "fetch", "fetchrow", "fetchval", "cursor", "prepare"}
 
 
