@@ -70,6 +70,19 @@ export function keyLabel(by, key) {
   }
 }
 
+/** A media source as a person reads it: its file name (the last part of its
+ * path) and where it lives (the host), the whole URL being too long for a
+ * row on a phone. A source that is no URL is itself. */
+export function mediaSource(src) {
+  let url;
+  try { url = new URL(src); } catch { url = null; }
+  if (!url || !["http:", "https:"].includes(url.protocol)) return { name: String(src), where: "" };
+  const parts = url.pathname.split("/").filter(Boolean);
+  let last = parts.length ? parts[parts.length - 1] : "";
+  try { last = decodeURIComponent(last); } catch { /* a stray % stays as it is */ }
+  return { name: last || url.host || String(src), where: last ? url.host : "" };
+}
+
 const dayFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 
 /** "3 Mar 2025" for an ISO day. */

@@ -5,7 +5,7 @@
 
 import { mediaTimeline } from "./lib-chart.js";
 import { card, h, table } from "./lib-dom.js";
-import { duration, number, percent } from "./lib-format.js";
+import { duration, mediaSource, number, percent } from "./lib-format.js";
 import { query } from "./lib-state.js";
 
 const name = (m) => m.src || m.el || "(unnamed media)";
@@ -18,13 +18,15 @@ export async function render(ctx) {
     ? await ctx.api("/api/stats/media/timeline", { ...ctx.q, src: shown.src, el: shown.el })
     : null;
   const link = (m) => {
-    const a = h("a", { href: query(ctx.state, { params: { media: name(m) } }) }, name(m));
+    const source = m.src ? mediaSource(m.src) : { name: name(m), where: "" };
+    const a = h("a", { href: query(ctx.state, { params: { media: name(m) } }), title: name(m) }, source.name);
     if (m === shown) a.setAttribute("aria-current", "true");
     a.addEventListener("click", (event) => {
       event.preventDefault();
       ctx.go({ params: { media: name(m) } });
     });
-    return m.el && m.src ? [a, h("small", { class: "sub" }, m.el)] : a;
+    const sub = [source.where, m.src ? m.el : null].filter(Boolean).join(" · ");
+    return sub ? [a, h("small", { class: "sub" }, sub)] : a;
   };
   const nodes = [card("Videos and audio", { class: "wide" }, table({
     caption: "Videos and audio",
@@ -42,7 +44,7 @@ export async function render(ctx) {
     filter: { dim: "media", keys: media.map((m) => m.src) },
   }), media.length ? h("p", { class: "note" }, "Click a source's name to see its timeline below.") : null)];
   if (shown) {
-    const title = `Timeline of ${name(shown)}`;
+    const title = `Timeline of ${shown.src ? mediaSource(shown.src).name : name(shown)}`;
     const known = shown.retention.some((v) => v != null && v > 0);
     nodes.push(card(title, { class: "wide", dataset: { media: name(shown) } },
       h("p", { class: "note" }, "Left axis: percent of plays still watching at each point of the media (0 % is the start, 100 % the end). Right axis: clicks, hovers, pauses and seeks at that point."),

@@ -289,7 +289,9 @@ async def test_media_shows_each_video_and_its_audience_curve(server, site, get, 
     (m,) = [m for m in answer["media"] if m["src"] == VIDEO["src"]]
     row = desktop.page.locator(f"tbody tr[data-filter='media=={VIDEO['src']}']")
     cells = await row.locator("th, td").all_text_contents()
-    assert cells[0].startswith(VIDEO["src"])
+    # The source by its file name, its host and element beneath, the whole URL on hover.
+    assert cells[0] == "intro.mp4cdn.example.nl · video#intro"
+    assert await row.locator("a").get_attribute("title") == VIDEO["src"]
     assert cells[1:4] == [str(m["loads"]), str(m["plays"]), f"{m['play_rate'] * 100:.1f} %"]
     assert cells[6] == f"{m['completion_rate'] * 100:.1f} %"
     assert cells[7:] == [str(m["seeks"]), str(m["rewinds"]), str(m["errors"])]
