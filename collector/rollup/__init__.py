@@ -10,8 +10,9 @@ Modules, in the order a run uses them:
 - `media_fold` and `media_plays`: the media step, and how one visitor's
   player events become sessions, plays, watched ranges and coverage;
 - `visit_keys`: the visit dimensions' breakdown of each day over;
-- `day_reports`: the props, errors, elements and timeline rows of each
-  day over;
+- `day_reports`: the props, errors, elements, timeline, wildcard goal and
+  site-wide click rows of each day over;
+- `month_keys`: the breakdown keys of each month over;
 - `days`: site-local days.
 
 Their queries are sql/queries/rollup.<module>.<function>.sql.
@@ -24,8 +25,9 @@ the collector's answers come first; a run with nothing new costs about 2 ms
 visitors, visits, bounces, visit seconds, raw event count),
 `rollup_day_types`, `rollup_day_keys` (breakdowns), `rollup_day_media` (with
 21 coverage counts), `rollup_day_clicks`, `rollup_day_click_elements`,
-`rollup_day_visit_keys` and `rollup_day_reports`, all keyed by site and site-local day. They hold
-counts only, no visitor hash. Each visit, with the attributes of its first
+`rollup_day_visit_keys`, `rollup_day_reports` and `rollup_day_site_clicks`,
+all keyed by site and site-local day, and `rollup_month_keys` by site and
+month. They hold counts only, no visitor hash. Each visit, with the attributes of its first
 event and its entry and exit pages, is kept in `rollup_open_visits` while its
 day is open and in `visits` after (migration 0009): per-visitor rows like the
 raw events, purged and forgotten with them, read by the filtered reports.

@@ -1,0 +1,13 @@
+-- The partial index of the rarer event types (migration 0009) also holds the
+-- clicks and hovers on a media (those with a `src`, about one in a hundred):
+-- the media timeline reads them with the player events, and no longer reads
+-- every click and hover of its range to find them. Its queries' conditions
+-- (`type IN (...) AND src IS NOT NULL`, or the rare types alone) imply the
+-- new predicate, so PostgreSQL still proves the index usable.
+DROP INDEX events_site_rare_ts;
+CREATE INDEX events_site_rare_ts ON events (site_id, ts)
+    WHERE type IN (7, 8, 20, 21, 22, 23, 24, 25, 26) OR src IS NOT NULL;
+
+-- The kept report rows of one event's props or one media's timeline (`a`):
+-- found by it, not read for every event or media of the range and dropped.
+CREATE INDEX rollup_day_reports_site_report_a_day ON rollup_day_reports (site_id, report, a, day);
