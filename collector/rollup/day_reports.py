@@ -10,10 +10,10 @@ sums that function's rows over its selection; an unfiltered one sums the
 rows kept here for the days made and the function's rows for the others
 (dashboard/stats/reports.py), so every day counts once, made or not.
 
-A wildcard goal's rows (peil_goal_rows, migration 0012) are made for its
-patterns, after the day's other rows: by the same run for a day just made,
-by the next runs for the days made before the goal was added (newest
-first, at most DAYS_PER_RUN per run).
+A wildcard goal's rows (peil_goal_rows, migration 0012) are made with the
+day's other rows, for the site's patterns then; a goal added later is made
+for the days made before it by the next runs (newest first, at most
+DAYS_PER_RUN per run), and marked (`goals.days_made`) once it is.
 
 A day is made once it has ended in the site's zone (days.MADE_AFTER past
 its end), by each rollup run for at most DAYS_PER_RUN days, with a '*' row
@@ -40,17 +40,43 @@ MADE_DAYS = SQL.made_days
 
 async def make_days(conn: asyncpg.Connection) -> int:
     """Make the rows of the days over (MADE_AFTER past their end) that lack
-    them; how many days were made."""
+    them, and of the goals added since for the days made before; how many
+    days were made."""
     days = await conn.fetch(SQL.days_to_make, MADE_AFTER, DAYS_PER_RUN)
     for site_id, timezone, day in days:
         async with conn.transaction():
             await conn.execute(SQL.make_day, site_id, day, timezone)
             await conn.execute(SQL.make_day_clicks, site_id, day)
-    for site_id, timezone, day, patterns in await conn.fetch(SQL.goal_days_to_make, DAYS_PER_RUN):
+            patterns = [r["match"] for r in await conn.fetch(SQL.site_patterns, site_id)]
+            await _make_goal_day(conn, site_id, timezone, day, patterns)
+    await _make_new_goals(conn)
+    return len(days)
+
+
+async def _make_new_goals(conn: asyncpg.Connection) -> None:
+    """The rows of goals added after some of their days were made: the
+    missing days, newest first, DAYS_PER_RUN a run; the goals marked once
+    none is left."""
+    goals = await conn.fetch(SQL.goals_to_make)
+    if not goals:
+        return
+    sites, names = [g["site_id"] for g in goals], [g["name"] for g in goals]
+    missing = await conn.fetch(
+        SQL.goal_days_to_make, sites, [g["match"] for g in goals], DAYS_PER_RUN
+    )
+    for site_id, timezone, day, patterns in missing:
+        await _make_goal_day(conn, site_id, timezone, day, patterns)
+    if len(missing) < DAYS_PER_RUN:
+        await conn.execute(SQL.goals_made, sites, names)
+
+
+async def _make_goal_day(
+    conn: asyncpg.Connection, site_id: int, timezone: str, day: date, patterns: list[str]
+) -> None:
+    if patterns:
         await conn.execute(
             SQL.make_goal_day, site_id, day, timezone, patterns, ["page"] * len(patterns)
         )
-    return len(days)
 
 
 async def forget_days(conn: asyncpg.Connection, days: list[tuple[int, date]]) -> None:

@@ -134,18 +134,11 @@ async def _goals_unfiltered(conn: asyncpg.Connection, s: Selection, listed: list
     """A goal naming one event or page is its key of the daily rollup; page
     goals with a wildcard are their kept rows of the made days and their
     events' rows of the others (collector/rollup/day_reports.py)."""
-    exact = [g for g in listed if not is_wildcard(g)]
+    # Two goals may share a match: each (kind, match) is counted once.
+    exact = sorted({(g.kind, g.match) for g in listed if not is_wildcard(g)})
     patterns = sorted({g.match for g in listed if is_wildcard(g)})
-    found = list(
-        await conn.fetch(
-            SQL.goals_rolled,
-            s.site_id,
-            s.first,
-            s.last,
-            [g.kind for g in exact],
-            [g.match for g in exact],
-        )
-    )
+    kinds, matches = [k for k, _ in exact], [m for _, m in exact]
+    found = list(await conn.fetch(SQL.goals_rolled, s.site_id, s.first, s.last, kinds, matches))
     if patterns:
         made = [
             r["day"]

@@ -13,6 +13,9 @@
 -- one even when nothing matched (the row says the pattern is made for that
 -- day). A goal added later is made for the days already made by the next
 -- rollup runs; until then those days are counted from their events.
+-- `goals.days_made` says that has been done: a run looks for missing rows of
+-- those goals only, not of every goal on every day.
+ALTER TABLE goals ADD COLUMN days_made boolean NOT NULL DEFAULT false;
 
 -- Per day of the selected events (peil_selected_events: the same ten
 -- parameters), the events reaching each goal given by `kinds` and `matches`

@@ -16,3 +16,15 @@ CREATE TABLE rollup_day_site_clicks (
     clicks  bigint NOT NULL,
     PRIMARY KEY (site_id, day, x, y)
 );
+
+-- The days made before this migration: their rows, from the same rollup.
+INSERT INTO rollup_day_site_clicks (site_id, day, x, y, clicks)
+SELECT c.site_id, c.day, c.x, c.y, sum(c.clicks)
+FROM rollup_day_clicks c
+JOIN rollup_day_reports r ON r.site_id = c.site_id AND r.day = c.day AND r.report = '*'
+GROUP BY c.site_id, c.day, c.x, c.y;
+INSERT INTO rollup_day_reports (site_id, report, day, a, b, c, events, visitors, clicks)
+SELECT e.site_id, 'click_elements', e.day, e.el, '', '', 0, 0, sum(e.clicks)
+FROM rollup_day_click_elements e
+JOIN rollup_day_reports r ON r.site_id = e.site_id AND r.day = e.day AND r.report = '*'
+GROUP BY e.site_id, e.day, e.el;

@@ -2,7 +2,9 @@
 -- report's distinct visitors are its (key, visitor) groups counted, two
 -- hashed groupings, where count(DISTINCT visitor) sorted every row of the
 -- day by its text keys; an element's next eleOff is a running minimum over
--- the later rows (read backwards), not a frame recomputed for every row.
+-- the later rows (read backwards), not a frame recomputed for every row. An
+-- eleOff at the very instant and seq of an eleOn is not later: the eleOn
+-- sorts before it (type), so it is not in the eleOn's frame.
 
 CREATE OR REPLACE FUNCTION peil_day_reports(report text, site integer, first_day date, last_day date,
                                  tz text, vd text[], vo text[], vp text[],
@@ -30,7 +32,8 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         -- same visitor, element and page that day.
         SELECT day, el, extract(epoch FROM next_off - ts)::float8 AS seconds FROM (
             SELECT day, el, type, ts, min(ts) FILTER (WHERE type = 6) OVER (
-                PARTITION BY day, visitor, el, coalesce(path, '') ORDER BY ts DESC, seq DESC
+                PARTITION BY day, visitor, el, coalesce(path, '')
+                ORDER BY ts DESC, seq DESC, type
                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_off
             FROM e WHERE type IN (5, 6)) w
         WHERE type = 5 AND next_off IS NOT NULL

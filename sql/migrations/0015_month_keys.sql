@@ -14,5 +14,7 @@ CREATE TABLE rollup_month_keys (
     key       text NOT NULL,
     visitors  bigint NOT NULL,
     pageviews bigint NOT NULL,
-    PRIMARY KEY (site_id, dim, month, key)
+    -- The month before the dimension: a day that takes rows drops its month's
+    -- rows, every dimension's, by (site, month).
+    PRIMARY KEY (site_id, month, dim, key)
 );

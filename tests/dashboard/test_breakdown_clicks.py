@@ -170,10 +170,17 @@ async def test_every_page_together_reads_the_made_days_rows_and_counts_today(get
     )
     assert filtered == (200, body)
     # The kept rows are what is read: changed by hand, the answer follows.
-    changed = "UPDATE rollup_day_site_clicks SET clicks = clicks + $2 WHERE site_id = $1 AND x = 42"
-    await db.execute(changed, site["id"], 10)
+    cells = "UPDATE rollup_day_site_clicks SET clicks = clicks + $2 WHERE site_id = $1 AND x = 42"
+    elements = (
+        "UPDATE rollup_day_reports SET clicks = clicks + $2"
+        " WHERE site_id = $1 AND report = 'click_elements' AND a = 'a#home'"
+    )
+    await db.execute(cells, site["id"], 10)
+    await db.execute(elements, site["id"], 10)
     try:
         status, body = await get("/api/stats/clicks", site=site["key"], **RANGE)
         assert body["points"][0] == {"x": 0.42, "y": 810, "n": 12}
+        assert body["elements"][0] == {"el": "a#home", "clicks": 11}
     finally:
-        await db.execute(changed, site["id"], -10)
+        await db.execute(cells, site["id"], -10)
+        await db.execute(elements, site["id"], -10)

@@ -78,6 +78,12 @@ async def kept_rows(db, site):
     return [tuple(r) for r in rows]
 
 
+async def days_made(db, site, name):
+    return await db.fetchval(
+        "SELECT days_made FROM goals WHERE site_id = $1 AND name = $2", site["id"], name
+    )
+
+
 async def test_made_days_keep_a_row_per_pattern(db, site):
     assert await kept_rows(db, site) == [
         ("/blog/*", D, 3, 2),
@@ -116,9 +122,12 @@ async def test_a_goal_added_later_counts_at_once_and_is_made_by_the_next_run(get
     try:
         # Not made yet: counted from the events.
         assert ("/docs/*", D1, 1, 1) not in await kept_rows(db, site)
+        assert await days_made(db, site, "Docs") is False
         assert (await goals(get, site))["Docs"] == (1, 1)
         await rollup.fold_new(db)
         assert {("/docs/*", D, 0, 0), ("/docs/*", D1, 1, 1)} <= set(await kept_rows(db, site))
+        # Marked: later runs look for its missing rows no more.
+        assert await days_made(db, site, "Docs") is True
         assert await goals(get, site) == {**ANSWER, "Docs": (1, 1)}
     finally:
         await remove_goal(db, site["id"], "Docs", actor="test")
@@ -130,3 +139,20 @@ async def test_a_removed_pattern_keeps_its_rows_while_another_goal_has_it(get, d
     await remove_goal(db, site["id"], "Blog again", actor="test")
     assert ("/blog/*", D, 3, 2) in await kept_rows(db, site)
     assert await goals(get, site) == ANSWER
+
+
+async def test_two_goals_with_one_match_count_it_once_each(get, db, site):
+    twins = (
+        Goal("Signup twin", "event", "signup"),
+        Goal("Pricing twin", "page", "/pricing"),
+        Goal("Blog twin", "page", "/blog/*"),
+    )
+    for goal in twins:
+        await add_goal(db, site["id"], goal, actor="test")
+    try:
+        twice = {**ANSWER, "Signup twin": (1, 1), "Pricing twin": (1, 1), "Blog twin": (5, 4)}
+        assert await goals(get, site) == twice
+        assert await goals(get, site, **EVERYTHING) == twice
+    finally:
+        for goal in twins:
+            await remove_goal(db, site["id"], goal.name, actor="test")
