@@ -19,11 +19,17 @@ from collector.ingest.enrich.client_address import (
 from collector.ingest.validate import MAX_BODY_BYTES, BadBody
 
 
+def _peer(request: web.BaseRequest) -> str | None:
+    """The socket peer's full address: the one read of it. It stays in memory,
+    in this module's callers; whatever is logged or stored is truncated first
+    (enrich.ip_truncation: truncate_ip, describe_client)."""
+    return request.remote
+
+
 def locate_client(request: web.BaseRequest, trusted_proxies: tuple[Network, ...]) -> Address | None:
     """The socket peer, or the X-Forwarded-For client when the peer is a trusted proxy."""
     forwarded = request.headers.getall("X-Forwarded-For", ()) if trusted_proxies else ()
-    peer = request.remote  # the full address, in memory only: enrich truncates it for storage
-    return client_address(peer, ",".join(forwarded) or None, trusted_proxies)
+    return client_address(_peer(request), ",".join(forwarded) or None, trusted_proxies)
 
 
 def forwarded_by_stranger(request: web.BaseRequest, trusted_proxies: tuple[Network, ...]) -> bool:
@@ -32,7 +38,7 @@ def forwarded_by_stranger(request: web.BaseRequest, trusted_proxies: tuple[Netwo
     client on. The peer's address is compared here, in memory, never kept."""
     if "X-Forwarded-For" not in request.headers and "Forwarded" not in request.headers:
         return False
-    peer = parse_address(request.remote)
+    peer = parse_address(_peer(request))
     return not (peer is not None and any(peer in net for net in trusted_proxies))
 
 

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from tests.support.dashboard_data import EXAMPLE_DAY, add_events, add_site, at, fold
+from tests.support.named_sql import named_query
 
 D = EXAMPLE_DAY
 D1 = D + timedelta(days=1)
@@ -171,10 +172,7 @@ async def test_every_page_together_reads_the_made_days_rows_and_counts_today(get
     assert filtered == (200, body)
     # The kept rows are what is read: changed by hand, the answer follows.
     cells = "UPDATE rollup_day_site_clicks SET clicks = clicks + $2 WHERE site_id = $1 AND x = 42"
-    elements = (
-        "UPDATE rollup_day_reports SET clicks = clicks + $2"
-        " WHERE site_id = $1 AND report = 'click_elements' AND a = 'a#home'"
-    )
+    elements = named_query("breakdown_clicks.shift_site_elements")
     await db.execute(cells, site["id"], 10)
     await db.execute(elements, site["id"], 10)
     try:

@@ -14,11 +14,14 @@ import pytest
 from collector.rollup import job as rollup
 from collector.store.goals import Goal, add_goal, remove_goal
 from tests.support.dashboard_data import EXAMPLE_DAY, add_events, add_site, at, fold
+from tests.support.named_sql import named_query
 
 D = EXAMPLE_DAY
 D1 = D + timedelta(days=1)
 RANGE = {"from": D.isoformat(), "to": date.today().isoformat()}
 EVERYTHING = {"filter": "page!=/no/such/page"}  # the same events, through the selection
+KEPT = named_query("goal_rows.kept")
+SHIFT = named_query("goal_rows.shift")
 
 
 def pageview(day, clock, visitor, path):
@@ -70,11 +73,7 @@ async def goals(get, site, **params):
 
 
 async def kept_rows(db, site):
-    rows = await db.fetch(
-        "SELECT a, day, events, visitors FROM rollup_day_reports"
-        " WHERE site_id = $1 AND report = 'goal_pages' ORDER BY a, day",
-        site["id"],
-    )
+    rows = await db.fetch(KEPT, site["id"])
     return [tuple(r) for r in rows]
 
 
@@ -99,22 +98,12 @@ async def test_unfiltered_equals_the_hand_count_and_the_selection(get, site):
 
 
 async def test_the_kept_rows_are_what_is_read(get, db, site):
-    await db.execute(
-        "UPDATE rollup_day_reports SET events = events + 100"
-        " WHERE site_id = $1 AND report = 'goal_pages' AND a = '/blog/*' AND day = $2",
-        site["id"],
-        D,
-    )
+    await db.execute(SHIFT, site["id"], D, 100)
     try:
         assert (await goals(get, site))["Blog"] == (105, 4)
         assert (await goals(get, site, **EVERYTHING))["Blog"] == (5, 4)
     finally:
-        await db.execute(
-            "UPDATE rollup_day_reports SET events = events - 100"
-            " WHERE site_id = $1 AND report = 'goal_pages' AND a = '/blog/*' AND day = $2",
-            site["id"],
-            D,
-        )
+        await db.execute(SHIFT, site["id"], D, -100)
 
 
 async def test_a_goal_added_later_counts_at_once_and_is_made_by_the_next_run(get, db, site):

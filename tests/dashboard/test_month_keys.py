@@ -14,6 +14,7 @@ import pytest
 from collector.rollup import job as rollup
 from collector.rollup.month_keys import next_month, split_range
 from tests.support.dashboard_data import add_events, add_site, at, fold
+from tests.support.named_sql import named_query
 
 # A month over well before today, with a day on each side of it.
 MONTH = next_month(next_month(date.today().replace(day=1) - timedelta(days=100)))
@@ -22,6 +23,8 @@ AFTER = next_month(MONTH)
 MID = MONTH + timedelta(days=14)
 RANGE = {"from": BEFORE.isoformat(), "to": AFTER.isoformat()}
 EVERYTHING = {"filter": "page!=/no/such/page"}  # the same events, through the selection
+PAGE_ROWS = named_query("month_keys.page_rows")
+SHIFT = named_query("month_keys.shift")
 
 
 def pageview(day, clock, visitor, path):
@@ -61,11 +64,7 @@ async def pages(get, site, **params):
 
 
 async def month_rows(db, site):
-    rows = await db.fetch(
-        "SELECT month, key, visitors, pageviews FROM rollup_month_keys"
-        " WHERE site_id = $1 AND dim = 'page' ORDER BY month, key",
-        site["id"],
-    )
+    rows = await db.fetch(PAGE_ROWS, site["id"])
     return [tuple(r) for r in rows]
 
 
@@ -83,18 +82,14 @@ async def test_a_range_over_a_made_month_equals_the_hand_count_and_the_selection
 
 
 async def test_the_month_rows_are_what_is_read_for_whole_months_only(get, db, site):
-    shift = (
-        "UPDATE rollup_month_keys SET pageviews = pageviews + $3"
-        " WHERE site_id = $1 AND dim = 'page' AND month = $2 AND key = '/a'"
-    )
-    await db.execute(shift, site["id"], MONTH, 100)
+    await db.execute(SHIFT, site["id"], MONTH, 100)
     try:
         assert (await pages(get, site, **RANGE))[0]["pageviews"] == 104
         # A range holding only part of the month reads its days.
         part = {"from": MONTH.isoformat(), "to": (AFTER - timedelta(days=2)).isoformat()}
         assert (await pages(get, site, **part))[0]["pageviews"] == 3
     finally:
-        await db.execute(shift, site["id"], MONTH, -100)
+        await db.execute(SHIFT, site["id"], MONTH, -100)
 
 
 async def test_a_late_event_makes_its_month_again(get, db, site):

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from collector.retention.aggregates import AGGREGATE_TABLES, AggregateTable, purge_aggregates
+from tests.support.named_sql import named_query
 
 NOW = datetime(2031, 5, 20, 12, 0, tzinfo=UTC)
 TABLE = AggregateTable("rollup_retention_test", "day")
@@ -50,13 +51,7 @@ async def test_rows_older_than_the_aggregate_retention_go_in_batches(conn):
 
 async def test_every_rollup_table_is_listed_and_has_its_day_column(conn):
     # A rollup table missing from AGGREGATE_TABLES would outlive the retention.
-    rollups = {
-        r["relname"]
-        for r in await conn.fetch(
-            "SELECT relname FROM pg_class WHERE relkind = 'r'"
-            " AND (relname LIKE 'rollup\\_day%' OR relname LIKE 'rollup\\_month%')"
-        )
-    }
+    rollups = {r["relname"] for r in await conn.fetch(named_query("aggregates.rollup_tables"))}
     assert rollups == {t.name for t in AGGREGATE_TABLES}
     for table in AGGREGATE_TABLES:
         assert (
