@@ -143,7 +143,6 @@ async def fold_new(
             if await input_rows.load_day(conn, site_id, timezone, day) == 0:
                 continue
             await open_days.clear_day(conn, site_id, day)
-            await month_keys.forget_months(conn, [(site_id, day)])
             report.events += await fold.fold_input(conn)
             if day >= state["open_from"]:
                 await open_days.open_day(conn, site_id, day)
@@ -154,6 +153,7 @@ async def fold_new(
             if after_day is not None:
                 await after_day(site_id, day)
 
+        await month_keys.forget_months(conn, report.rebuilt)  # their months, made again
         await open_days.close_days(conn, state["open_from"], CLOSE_BATCH_ROWS)
         await make_later_rows(conn)
         await conn.execute(

@@ -113,18 +113,18 @@ async def goals(conn: asyncpg.Connection, s: Selection) -> dict[str, Any]:
     else:
         found = await _goals_unfiltered(conn, s, listed)
     reached = {(r["kind"], r["match"]): r for r in found}
+    nothing = {"visitors": 0, "events": 0}
     everyone = await selection_visitors(conn, s)
     out = []
     for g in listed:
-        r = reached.get((g.kind, g.match))
-        visitors = r["visitors"] if r else 0
+        r = reached.get((g.kind, g.match), nothing)
         out.append(
             {
                 "name": g.name,
                 "kind": g.kind,
-                "visitors": visitors,
-                "events": r["events"] if r else 0,
-                "conversion_rate": ratio(visitors, everyone),
+                "visitors": r["visitors"],
+                "events": r["events"],
+                "conversion_rate": ratio(r["visitors"], everyone),
             }
         )
     return {"goals": out}
