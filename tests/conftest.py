@@ -24,6 +24,7 @@ import pytest
 from collector.config import Settings, load_settings
 from collector.db.embedded import EmbeddedPostgres
 from collector.db.migrate import prepare_database
+from collector.rollup import day_reports
 from tests.support.app import RunningApp, running_app
 from tests.support.cli import CliResult, run_cli
 
@@ -33,6 +34,17 @@ REPO = Path(__file__).resolve().parent.parent
 def with_database(url: str, database: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def open_day_reports_unpaced() -> Iterator[None]:
+    """Tests fold run after run, a few milliseconds apart: without the pace
+    (collector/rollup/day_reports.py) every run that folds rows into an open
+    day makes its report rows again, so the oracle tests compare what was
+    folded. tests/dashboard/test_open_day_reports.py checks the pace."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(day_reports, "OPEN_PACE", 0)
+        yield
 
 
 @pytest.fixture(scope="session")

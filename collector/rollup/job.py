@@ -187,9 +187,11 @@ async def complete(
 
 
 async def make_later_rows(conn: asyncpg.Connection) -> None:
-    """The rows made once a day or month is over, for those that lack them."""
+    """The rows made once a day or month is over, for those that lack them,
+    and the report rows of the days still open, when stale."""
     await visit_keys.make_days(conn)
     await day_reports.make_days(conn)
+    await day_reports.make_open_days(conn)
     await month_keys.make_months(conn)
 
 

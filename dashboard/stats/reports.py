@@ -54,7 +54,7 @@ async def _report_span(conn: asyncpg.Connection, s: Selection) -> Span:
     days' kept rows and the function's rows of the span of the others."""
     if s.filters:
         return [], s
-    return await made_split(conn, day_reports.MADE_DAYS, s)
+    return await made_split(conn, day_reports.REPORT_DAYS, s)
 
 
 async def _report_rows(conn: asyncpg.Connection, query: str, span: Span, *more: Any) -> list:

@@ -185,7 +185,7 @@ async def test_a_day_over_but_still_open_is_made_and_made_again_after_new_rows(g
     status, body = await get("/api/stats/breakdown", **params, by="country")
     assert status == 200, body
     assert body["rows"][0]["visitors"] == 2
-    # Today is not over: never made, read from its events.
+    # Today is not over: made while open only (test_open_day_reports.py).
     await add_events(db, site, ev(date.today(), "00:00", 3, "pageview"))
     await rollup.fold_new(db)
     assert await made_days(db, site) == [day]

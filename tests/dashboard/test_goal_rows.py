@@ -18,6 +18,7 @@ from tests.support.named_sql import named_query
 
 D = EXAMPLE_DAY
 D1 = D + timedelta(days=1)
+TODAY = date.today()
 RANGE = {"from": D.isoformat(), "to": date.today().isoformat()}
 EVERYTHING = {"filter": "page!=/no/such/page"}  # the same events, through the selection
 KEPT = named_query("goal_rows.kept")
@@ -35,7 +36,7 @@ EVENTS = [
     pageview(D, "10:01", 2, "/pricing"),
     pageview(D1, "09:00", 1, "/blog/c"),
     pageview(D1, "09:05", 3, "/docs/x"),
-    pageview(date.today(), "00:00", 4, "/blog/today"),  # today: never made
+    pageview(TODAY, "00:00", 4, "/blog/today"),  # today: made while open
     {"ts": at(D, "09:02"), "visitor": 1, "t": "custom", "path": "/blog/b", "name": "signup"},
 ]
 GOALS = (
@@ -87,8 +88,10 @@ async def test_made_days_keep_a_row_per_pattern(db, site):
     assert await kept_rows(db, site) == [
         ("/blog/*", D, 3, 2),
         ("/blog/*", D1, 1, 1),
+        ("/blog/*", TODAY, 1, 1),
         ("/nothing/*", D, 0, 0),
         ("/nothing/*", D1, 0, 0),
+        ("/nothing/*", TODAY, 0, 0),
     ]
 
 

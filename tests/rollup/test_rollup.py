@@ -39,8 +39,16 @@ async def snapshot(conn: asyncpg.Connection, with_state: bool = False) -> dict[s
         tables += ("rollup_open_days", *OPEN_STATE_TABLES)
     for table in tables:
         rows = await conn.fetch(f"SELECT * FROM {table}")
-        out[table] = sorted(tuple(v for k, v in r.items() if k != "folded_at") for r in rows)
+        out[table] = sorted(tuple(v for k, v in r.items() if k not in when(r)) for r in rows)
     return out
+
+
+def when(row: asyncpg.Record) -> tuple[str, ...]:
+    """The columns of a rollup row that say when it was made, not what it holds:
+    the fold time, and a '~' report row's make time and duration."""
+    if row.get("report") == "~":
+        return ("folded_at", "seconds", "shown")
+    return ("folded_at",)
 
 
 async def forget_watermark(conn: asyncpg.Connection) -> None:

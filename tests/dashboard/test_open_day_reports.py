@@ -1,0 +1,147 @@
+"""Today's event reports read rows made while the day is open
+(collector/rollup/day_reports.py): a run makes them and marks them '~', the
+unfiltered reports read them, a run that folds rows into the day makes them
+again, unless the pace holds them (their last make took too long for the
+time since), and once the day is over its rows are made for good ('*')."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from collector.rollup import day_reports
+from collector.rollup import job as rollup
+from tests.support.dashboard_data import add_events, add_site, at
+from tests.support.named_sql import named_query
+
+SHIFT_ELEMENTS = named_query("day_reports.shift_elements")
+
+
+def element_events(start: datetime, visitor: int) -> list[dict]:
+    """A pageview, then #hero on screen for 2 s and clicked: one view, one click."""
+    base = {"visitor": visitor, "path": "/a"}
+    return [
+        {**base, "ts": start, "t": "pageview"},
+        {**base, "ts": start + timedelta(seconds=1), "t": "eleOn", "el": "#hero"},
+        {**base, "ts": start + timedelta(seconds=2), "t": "click", "el": "#hero", "x": 0.5, "y": 9},
+        {**base, "ts": start + timedelta(seconds=3), "t": "eleOff", "el": "#hero"},
+    ]
+
+
+@pytest.fixture
+async def today_site(db):
+    site = await add_site(db, "Open day reports")
+    today = datetime.now(UTC).date()
+    await add_events(db, site, *element_events(at(today, "00:00:01"), 1))
+    await rollup.fold_new(db)
+    return site, today
+
+
+async def marks(db, site) -> dict[str, list[date]]:
+    rows = await db.fetch(
+        "SELECT report, day FROM rollup_day_reports"
+        " WHERE site_id = $1 AND report IN ('*', '~') ORDER BY report, day",
+        site["id"],
+    )
+    out: dict[str, list[date]] = {"*": [], "~": []}
+    for r in rows:
+        out[r["report"]].append(r["day"])
+    return out
+
+
+async def elements(get, site, **params) -> tuple[int, int]:
+    today = datetime.now(UTC).date().isoformat()
+    status, body = await get(
+        "/api/stats/elements", site=site["key"], **{"from": today, "to": today}, **params
+    )
+    assert status == 200, body
+    hero = next(r for r in body["rows"] if r["el"] == "#hero")
+    return hero["views"], hero["clicks"]
+
+
+async def test_today_is_made_while_open_and_read(get, db, today_site):
+    site, today = today_site
+    assert await marks(db, site) == {"*": [], "~": [today]}
+    assert await elements(get, site) == (1, 1)
+    # The report reads the kept rows: changed by hand, the answer follows them.
+    await db.execute(SHIFT_ELEMENTS, site["id"], 100)
+    assert await elements(get, site) == (101, 1)
+    # Through a filter, today is counted from its events.
+    assert await elements(get, site, filter="page!=/no/such/page") == (1, 1)
+
+
+async def test_a_run_that_folds_rows_into_today_makes_its_rows_again(get, db, today_site):
+    site, today = today_site
+    await add_events(db, site, *element_events(at(today, "00:00:10"), 2))
+    await rollup.fold_new(db)
+    assert await elements(get, site) == (2, 2)
+    assert await marks(db, site) == {"*": [], "~": [today]}
+
+
+async def test_the_pace_holds_a_slow_make_back_until_its_time_has_passed(
+    get, db, today_site, monkeypatch
+):
+    site, today = today_site
+    monkeypatch.setattr(day_reports, "OPEN_PACE", 20)
+    # The last make took 10 s: not again within 200 s of it.
+    await db.execute(
+        "UPDATE rollup_day_reports SET seconds = 10 WHERE site_id = $1 AND report = '~'",
+        site["id"],
+    )
+    await add_events(db, site, *element_events(at(today, "00:00:10"), 2))
+    await rollup.fold_new(db)
+    assert await elements(get, site) == (1, 1)  # held back: the rows of before
+    # The filtered report counts the events at the request.
+    assert await elements(get, site, filter="page!=/no/such/page") == (2, 2)
+    await db.execute(
+        "UPDATE rollup_day_reports SET shown = shown - 201000 WHERE site_id = $1 AND report = '~'",
+        site["id"],
+    )
+    await rollup.fold_new(db)  # nothing new to fold, but the day took rows since
+    assert await elements(get, site) == (2, 2)
+    made = await db.fetchrow(
+        "SELECT events, seconds FROM rollup_day_reports WHERE site_id = $1 AND report = '~'",
+        site["id"],
+    )
+    assert made["events"] == 8 and made["seconds"] < 10
+
+
+async def test_an_unchanged_day_is_not_made_again(db, today_site):
+    site, _ = today_site
+    before = await db.fetchval(
+        "SELECT shown FROM rollup_day_reports WHERE site_id = $1 AND report = '~'", site["id"]
+    )
+    await rollup.fold_new(db)
+    after = await db.fetchval(
+        "SELECT shown FROM rollup_day_reports WHERE site_id = $1 AND report = '~'", site["id"]
+    )
+    assert after == before
+
+
+async def test_a_day_over_is_made_for_good_in_place_of_its_open_rows(get, db):
+    """A day made while open that is now over: its '~' rows give way to the
+    '*' ones, made from all its events."""
+    site = await add_site(db, "Open day over")
+    day = datetime.now(UTC).date() - timedelta(days=3)
+    await add_events(db, site, *element_events(at(day, "12:00"), 1))
+    await db.execute("UPDATE rollup_state SET watermark = '-infinity'")
+    await rollup.fold_new(db)
+    # As if made while open and not made since, with one view too many (so
+    # rows left behind would show).
+    for table in ("rollup_day_reports", "rollup_day_site_clicks"):
+        await db.execute(f"DELETE FROM {table} WHERE site_id = $1", site["id"])
+    await db.execute(
+        "INSERT INTO rollup_day_reports (site_id, report, day, a, b, c, events, visitors,"
+        " hovers, clicks, seconds, shown) VALUES"
+        " ($1, '~', $2, '', '', '', 4, 0, 0, 0, 0.01, 0),"
+        " ($1, 'elements', $2, '#hero', '', '', 2, 1, 0, 1, 2, 1)",
+        site["id"],
+        day,
+    )
+    await rollup.fold_new(db)
+    assert await marks(db, site) == {"*": [day], "~": []}
+    params = {"site": site["key"], "from": day.isoformat(), "to": day.isoformat()}
+    status, body = await get("/api/stats/elements", **params)
+    assert status == 200, body
+    assert [(r["el"], r["views"], r["clicks"]) for r in body["rows"]] == [("#hero", 1, 1)]
