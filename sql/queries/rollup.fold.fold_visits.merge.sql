@@ -35,20 +35,25 @@ WITH items AS (
            (type = 26)::int
     FROM rollup_input
 ), marked AS (
+    -- Whether an item starts a visit does not depend on the order of items
+    -- with the same start (the later ones continue the visit of the first),
+    -- so the items are in (lo, lo_seq) order: a visit's first item, whose
+    -- attributes the visit keeps, is the one that starts it.
     SELECT *, CASE WHEN lo - max(hi) OVER (
-                       PARTITION BY day, site_id, visitor ORDER BY lo, hi
+                       PARTITION BY day, site_id, visitor ORDER BY lo, lo_seq, hi
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) < $3
               THEN 0 ELSE 1 END AS starts
     FROM items
 ), numbered AS (
     SELECT *, sum(starts) OVER (PARTITION BY day, site_id, visitor
-                                ORDER BY lo, hi, starts DESC
+                                ORDER BY lo, lo_seq, hi, starts DESC
                                 ROWS UNBOUNDED PRECEDING) AS visit
     FROM marked
 ), made AS (
-    -- One pass: the first item's attributes, the earliest pageview's page (the
-    -- entry) and the latest one's (the exit) by ordered aggregates, which
-    -- need no join between these steps' results.
+    -- One pass: the first item's attributes (of its one row that starts it),
+    -- the earliest pageview's page (the entry) and the latest one's (the
+    -- exit) by ordered aggregates, which need no join between these steps'
+    -- results.
     INSERT INTO rollup_open_visits (
         day, site_id, visitor, first_ts, last_ts, pageviews, interactions, eng,
         first_seq, events, referrer, query, country, region, city, browser, os, device,
@@ -57,19 +62,19 @@ WITH items AS (
         n_eleoff, n_error, n_custom, n_videoload, n_play, n_pause,
         n_seek, n_rewind, n_ended, n_videounload)
     SELECT day, site_id, visitor, min(lo), max(hi), sum(pageviews), sum(interactions),
-           sum(eng), (array_agg(lo_seq ORDER BY lo, lo_seq))[1], sum(events),
-           (array_agg(referrer ORDER BY lo, lo_seq))[1],
-           (array_agg(query ORDER BY lo, lo_seq))[1],
-           (array_agg(country ORDER BY lo, lo_seq))[1],
-           (array_agg(region ORDER BY lo, lo_seq))[1],
-           (array_agg(city ORDER BY lo, lo_seq))[1],
-           (array_agg(browser ORDER BY lo, lo_seq))[1],
-           (array_agg(os ORDER BY lo, lo_seq))[1],
-           (array_agg(device ORDER BY lo, lo_seq))[1],
-           (array_agg(screen_w ORDER BY lo, lo_seq))[1],
-           (array_agg(screen_h ORDER BY lo, lo_seq))[1],
-           (array_agg(lang ORDER BY lo, lo_seq))[1],
-           (array_agg(player_version ORDER BY lo, lo_seq))[1],
+           sum(eng), max(lo_seq) FILTER (WHERE starts = 1), sum(events),
+           max(referrer) FILTER (WHERE starts = 1),
+           max(query) FILTER (WHERE starts = 1),
+           max(country) FILTER (WHERE starts = 1),
+           max(region) FILTER (WHERE starts = 1),
+           max(city) FILTER (WHERE starts = 1),
+           max(browser) FILTER (WHERE starts = 1),
+           max(os) FILTER (WHERE starts = 1),
+           max(device) FILTER (WHERE starts = 1),
+           max(screen_w) FILTER (WHERE starts = 1),
+           max(screen_h) FILTER (WHERE starts = 1),
+           max(lang) FILTER (WHERE starts = 1),
+           max(player_version) FILTER (WHERE starts = 1),
            min(entry_ts),
            (array_agg(entry_seq ORDER BY entry_ts, entry_seq) FILTER (WHERE entry_ts IS NOT NULL))[1],
            (array_agg(entry_page ORDER BY entry_ts, entry_seq) FILTER (WHERE entry_ts IS NOT NULL))[1],
