@@ -79,25 +79,41 @@ async def test_a_run_that_folds_rows_into_today_makes_its_rows_again(get, db, to
     assert await marks(db, site) == {"*": [], "~": [today]}
 
 
+async def made_while_open(db, site, **columns: float) -> None:
+    """Change the '~' row: how long its make took, how long ago (seconds)."""
+    await db.execute(
+        "UPDATE rollup_day_reports SET seconds = coalesce($2, seconds),"
+        " shown = shown - coalesce($3, 0) * 1000 WHERE site_id = $1 AND report = '~'",
+        site["id"],
+        columns.get("took"),
+        columns.get("ago"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("took", "ago"),
+    [
+        # 10 s for 4 rows, now 8: again in 20 x 20 s.
+        (10, 401),
+        # So slow that the pace would wait for hours: OPEN_STALEST (10 minutes).
+        (1000, 601),
+    ],
+)
 async def test_the_pace_holds_a_slow_make_back_until_its_time_has_passed(
-    get, db, today_site, monkeypatch
+    get, db, today_site, monkeypatch, took, ago
 ):
     site, today = today_site
     monkeypatch.setattr(day_reports, "OPEN_PACE", 20)
-    # The last make took 10 s: not again within 200 s of it.
-    await db.execute(
-        "UPDATE rollup_day_reports SET seconds = 10 WHERE site_id = $1 AND report = '~'",
-        site["id"],
-    )
+    await made_while_open(db, site, took=took)
     await add_events(db, site, *element_events(at(today, "00:00:10"), 2))
     await rollup.fold_new(db)
     assert await elements(get, site) == (1, 1)  # held back: the rows of before
     # The filtered report counts the events at the request.
     assert await elements(get, site, filter="page!=/no/such/page") == (2, 2)
-    await db.execute(
-        "UPDATE rollup_day_reports SET shown = shown - 201000 WHERE site_id = $1 AND report = '~'",
-        site["id"],
-    )
+    await made_while_open(db, site, ago=ago - 20)
+    await rollup.fold_new(db)  # not yet
+    assert await elements(get, site) == (1, 1)
+    await made_while_open(db, site, ago=20)
     await rollup.fold_new(db)  # nothing new to fold, but the day took rows since
     assert await elements(get, site) == (2, 2)
     made = await db.fetchrow(
