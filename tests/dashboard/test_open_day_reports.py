@@ -16,6 +16,10 @@ from tests.support.dashboard_data import add_events, add_site, at
 from tests.support.named_sql import named_query
 
 SHIFT_ELEMENTS = named_query("day_reports.shift_elements")
+MARKS = named_query("open_day_reports.marks")
+MARK = named_query("open_day_reports.mark")
+AGE = named_query("open_day_reports.age")
+STALE_ROWS = named_query("open_day_reports.stale_rows")
 
 
 def element_events(start: datetime, visitor: int) -> list[dict]:
@@ -39,11 +43,7 @@ async def today_site(db):
 
 
 async def marks(db, site) -> dict[str, list[date]]:
-    rows = await db.fetch(
-        "SELECT report, day FROM rollup_day_reports"
-        " WHERE site_id = $1 AND report IN ('*', '~') ORDER BY report, day",
-        site["id"],
-    )
+    rows = await db.fetch(MARKS, site["id"])
     out: dict[str, list[date]] = {"*": [], "~": []}
     for r in rows:
         out[r["report"]].append(r["day"])
@@ -81,13 +81,7 @@ async def test_a_run_that_folds_rows_into_today_makes_its_rows_again(get, db, to
 
 async def made_while_open(db, site, **columns: float) -> None:
     """Change the '~' row: how long its make took, how long ago (seconds)."""
-    await db.execute(
-        "UPDATE rollup_day_reports SET seconds = coalesce($2, seconds),"
-        " shown = shown - coalesce($3, 0) * 1000 WHERE site_id = $1 AND report = '~'",
-        site["id"],
-        columns.get("took"),
-        columns.get("ago"),
-    )
+    await db.execute(AGE, site["id"], columns.get("took"), columns.get("ago"))
 
 
 @pytest.mark.parametrize(
@@ -116,22 +110,15 @@ async def test_the_pace_holds_a_slow_make_back_until_its_time_has_passed(
     await made_while_open(db, site, ago=20)
     await rollup.fold_new(db)  # nothing new to fold, but the day took rows since
     assert await elements(get, site) == (2, 2)
-    made = await db.fetchrow(
-        "SELECT events, seconds FROM rollup_day_reports WHERE site_id = $1 AND report = '~'",
-        site["id"],
-    )
+    made = await db.fetchrow(MARK, site["id"])
     assert made["events"] == 8 and made["seconds"] < 10
 
 
 async def test_an_unchanged_day_is_not_made_again(db, today_site):
     site, _ = today_site
-    before = await db.fetchval(
-        "SELECT shown FROM rollup_day_reports WHERE site_id = $1 AND report = '~'", site["id"]
-    )
+    before = (await db.fetchrow(MARK, site["id"]))["shown"]
     await rollup.fold_new(db)
-    after = await db.fetchval(
-        "SELECT shown FROM rollup_day_reports WHERE site_id = $1 AND report = '~'", site["id"]
-    )
+    after = (await db.fetchrow(MARK, site["id"]))["shown"]
     assert after == before
 
 
@@ -147,14 +134,7 @@ async def test_a_day_over_is_made_for_good_in_place_of_its_open_rows(get, db):
     # rows left behind would show).
     for table in ("rollup_day_reports", "rollup_day_site_clicks"):
         await db.execute(f"DELETE FROM {table} WHERE site_id = $1", site["id"])
-    await db.execute(
-        "INSERT INTO rollup_day_reports (site_id, report, day, a, b, c, events, visitors,"
-        " hovers, clicks, seconds, shown) VALUES"
-        " ($1, '~', $2, '', '', '', 4, 0, 0, 0, 0.01, 0),"
-        " ($1, 'elements', $2, '#hero', '', '', 2, 1, 0, 1, 2, 1)",
-        site["id"],
-        day,
-    )
+    await db.execute(STALE_ROWS, site["id"], day)
     await rollup.fold_new(db)
     assert await marks(db, site) == {"*": [day], "~": []}
     params = {"site": site["key"], "from": day.isoformat(), "to": day.isoformat()}

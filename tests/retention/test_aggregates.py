@@ -20,8 +20,7 @@ async def conn(database_url):
     conn = await asyncpg.connect(database_url)
     await conn.execute("CREATE TABLE rollup_retention_test (day date NOT NULL, pageviews int)")
     await conn.execute(
-        "INSERT INTO rollup_retention_test SELECT d, 1 FROM generate_series($1::date, $2::date,"
-        " '1 day') d",
+        named_query("aggregates.fill_test_table"),
         (NOW - timedelta(days=999)).date(),
         NOW.date(),
     )
@@ -56,8 +55,7 @@ async def test_every_rollup_table_is_listed_and_has_its_day_column(conn):
     for table in AGGREGATE_TABLES:
         assert (
             await conn.fetchval(
-                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-                "WHERE attrelid = $1::regclass AND attname = $2",
+                named_query("aggregates.column_type"),
                 table.name,
                 table.day_column,
             )
