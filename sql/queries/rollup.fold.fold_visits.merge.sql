@@ -1,39 +1,64 @@
--- $1 pageview type, $2 interaction types, $3 the visit gap. Items: the
--- touched visitors' old visits and the new events, each with its start
--- (lo, lo_seq), end, counts, the attributes of its first event and its
--- first and last pageview (entry and exit).
-WITH items AS (
+-- $1 pageview type, $2 interaction types, $3 the visit gap.
+--
+-- Items, in one visit or another: the touched visitors' old visits, and
+-- their new events gathered into spans. The new events of a visitor in one
+-- slot of the clock ($3 long, from the epoch) are less than $3 apart, so
+-- always in one visit, and one item covering them starts, splits and
+-- bridges visits as they would one by one. A span knows its first event and
+-- its first and last pageview by their (ts, seq), taken with min and max of
+-- one bigint key (the microsecond in the slot, then the seq), so the spans
+-- are made by hashing, without sorting the wide new rows.
+--
+-- Visits are then merged from the items in (lo, lo_seq) order: a new visit
+-- where an item starts $3 or more after every earlier one has ended. The
+-- attributes of a visit's first event and its entry and exit pages come
+-- from an old visit's columns, or from the new rows by their (ts, seq).
+WITH spans AS (
+    SELECT day, site_id, visitor, min(ts) AS lo, max(ts) AS hi, min(k) AS first_k,
+           min(ts) FILTER (WHERE type = $1) AS entry_ts,
+           min(k) FILTER (WHERE type = $1) AS entry_k,
+           max(ts) FILTER (WHERE type = $1) AS exit_ts,
+           max(k) FILTER (WHERE type = $1) AS exit_k,
+           count(*) FILTER (WHERE type = $1)::int AS pageviews,
+           count(*) FILTER (WHERE type = ANY($2::smallint[]))::int AS interactions,
+           coalesce(sum(eng), 0)::bigint AS eng, count(*)::int AS events,
+           count(*) FILTER (WHERE type = 2)::int AS n_pageleave,
+           count(*) FILTER (WHERE type = 3)::int AS n_click,
+           count(*) FILTER (WHERE type = 4)::int AS n_hover,
+           count(*) FILTER (WHERE type = 5)::int AS n_eleon,
+           count(*) FILTER (WHERE type = 6)::int AS n_eleoff,
+           count(*) FILTER (WHERE type = 7)::int AS n_error,
+           count(*) FILTER (WHERE type = 8)::int AS n_custom,
+           count(*) FILTER (WHERE type = 20)::int AS n_videoload,
+           count(*) FILTER (WHERE type = 21)::int AS n_play,
+           count(*) FILTER (WHERE type = 22)::int AS n_pause,
+           count(*) FILTER (WHERE type = 23)::int AS n_seek,
+           count(*) FILTER (WHERE type = 24)::int AS n_rewind,
+           count(*) FILTER (WHERE type = 25)::int AS n_ended,
+           count(*) FILTER (WHERE type = 26)::int AS n_videounload
+    FROM (SELECT day, site_id, visitor, ts, type, eng, date_bin($3, ts, 'epoch') AS slot,
+                 round(date_part('epoch', ts - date_bin($3, ts, 'epoch')) * 1000000)::bigint
+                     * 65536 + seq + 32768 AS k
+          FROM rollup_input) i
+    GROUP BY day, site_id, visitor, slot
+), items AS (
     SELECT day, site_id, visitor, first_ts AS lo, first_seq AS lo_seq, last_ts AS hi,
-           pageviews, interactions, eng, events, referrer, query, country, region, city,
-           browser, os, device, screen_w, screen_h, lang, player_version,
-           entry_ts, entry_seq, entry_page, exit_ts, exit_seq, exit_page,
-           n_pageleave, n_click, n_hover, n_eleon, n_eleoff,
-           n_error, n_custom, n_videoload, n_play, n_pause,
-           n_seek, n_rewind, n_ended, n_videounload
+           pageviews, interactions, eng, events, entry_ts, entry_seq, exit_ts, exit_seq,
+           n_pageleave, n_click, n_hover, n_eleon, n_eleoff, n_error, n_custom,
+           n_videoload, n_play, n_pause, n_seek, n_rewind, n_ended, n_videounload,
+           true AS old, referrer, query, country, region, city, browser, os, device,
+           screen_w, screen_h, lang, player_version, entry_page, exit_page
     FROM rollup_old_visits
     UNION ALL
-    SELECT day, site_id, visitor, ts, seq, ts, (type = $1)::int,
-           (type = ANY($2::smallint[]))::int, coalesce(eng, 0), 1, referrer, query, country,
-           region, city, browser, os, device, screen_w, screen_h, lang, player_version,
-           CASE WHEN type = $1 THEN ts END, CASE WHEN type = $1 THEN seq END,
-           CASE WHEN type = $1 THEN path END,
-           CASE WHEN type = $1 THEN ts END, CASE WHEN type = $1 THEN seq END,
-           CASE WHEN type = $1 THEN path END,
-           (type = 2)::int,
-           (type = 3)::int,
-           (type = 4)::int,
-           (type = 5)::int,
-           (type = 6)::int,
-           (type = 7)::int,
-           (type = 8)::int,
-           (type = 20)::int,
-           (type = 21)::int,
-           (type = 22)::int,
-           (type = 23)::int,
-           (type = 24)::int,
-           (type = 25)::int,
-           (type = 26)::int
-    FROM rollup_input
+    SELECT day, site_id, visitor, lo, (first_k % 65536 - 32768)::smallint, hi,
+           pageviews, interactions, eng, events,
+           entry_ts, (entry_k % 65536 - 32768)::smallint,
+           exit_ts, (exit_k % 65536 - 32768)::smallint,
+           n_pageleave, n_click, n_hover, n_eleon, n_eleoff, n_error, n_custom,
+           n_videoload, n_play, n_pause, n_seek, n_rewind, n_ended, n_videounload,
+           false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           NULL, NULL
+    FROM spans
 ), marked AS (
     -- Whether an item starts a visit does not depend on the order of items
     -- with the same start (the later ones continue the visit of the first),
@@ -49,11 +74,93 @@ WITH items AS (
                                 ORDER BY lo, lo_seq, hi, starts DESC
                                 ROWS UNBOUNDED PRECEDING) AS visit
     FROM marked
+), merged AS (
+    -- One pass: sums; the first item's (of its one row that starts it)
+    -- start and, if it is an old visit, attributes; the earliest pageview's
+    -- item (the entry) and the latest one's (the exit), by ordered
+    -- aggregates, with its page if it is an old visit.
+    SELECT day, site_id, visitor, min(lo) AS first_ts, max(hi) AS last_ts,
+           sum(pageviews)::int AS pageviews, sum(interactions)::int AS interactions,
+           sum(eng)::bigint AS eng, max(lo_seq) FILTER (WHERE starts = 1) AS first_seq,
+           sum(events)::int AS events,
+           bool_or(old) FILTER (WHERE starts = 1) AS first_old,
+           max(referrer) FILTER (WHERE starts = 1) AS referrer,
+           max(query) FILTER (WHERE starts = 1) AS query,
+           max(country) FILTER (WHERE starts = 1) AS country,
+           max(region) FILTER (WHERE starts = 1) AS region,
+           max(city) FILTER (WHERE starts = 1) AS city,
+           max(browser) FILTER (WHERE starts = 1) AS browser,
+           max(os) FILTER (WHERE starts = 1) AS os,
+           max(device) FILTER (WHERE starts = 1) AS device,
+           max(screen_w) FILTER (WHERE starts = 1) AS screen_w,
+           max(screen_h) FILTER (WHERE starts = 1) AS screen_h,
+           max(lang) FILTER (WHERE starts = 1) AS lang,
+           max(player_version) FILTER (WHERE starts = 1) AS player_version,
+           min(entry_ts) AS entry_ts,
+           (array_agg(entry_seq ORDER BY entry_ts, entry_seq)
+                FILTER (WHERE entry_ts IS NOT NULL))[1] AS entry_seq,
+           (array_agg(old ORDER BY entry_ts, entry_seq)
+                FILTER (WHERE entry_ts IS NOT NULL))[1] AS entry_old,
+           (array_agg(entry_page ORDER BY entry_ts, entry_seq)
+                FILTER (WHERE entry_ts IS NOT NULL))[1] AS entry_page,
+           max(exit_ts) AS exit_ts,
+           (array_agg(exit_seq ORDER BY exit_ts DESC, exit_seq DESC)
+                FILTER (WHERE exit_ts IS NOT NULL))[1] AS exit_seq,
+           (array_agg(old ORDER BY exit_ts DESC, exit_seq DESC)
+                FILTER (WHERE exit_ts IS NOT NULL))[1] AS exit_old,
+           (array_agg(exit_page ORDER BY exit_ts DESC, exit_seq DESC)
+                FILTER (WHERE exit_ts IS NOT NULL))[1] AS exit_page,
+           sum(n_pageleave)::int AS n_pageleave,
+           sum(n_click)::int AS n_click,
+           sum(n_hover)::int AS n_hover,
+           sum(n_eleon)::int AS n_eleon,
+           sum(n_eleoff)::int AS n_eleoff,
+           sum(n_error)::int AS n_error,
+           sum(n_custom)::int AS n_custom,
+           sum(n_videoload)::int AS n_videoload,
+           sum(n_play)::int AS n_play,
+           sum(n_pause)::int AS n_pause,
+           sum(n_seek)::int AS n_seek,
+           sum(n_rewind)::int AS n_rewind,
+           sum(n_ended)::int AS n_ended,
+           sum(n_videounload)::int AS n_videounload
+    FROM numbered GROUP BY day, site_id, visitor, visit
+), wanted AS (
+    -- The new rows that give a merged visit its attributes or pages: its
+    -- first event, its first and last pageview, where a span holds them.
+    SELECT day, site_id, visitor, first_ts, first_ts AS ts, first_seq AS seq, 1 AS part
+    FROM merged WHERE NOT first_old
+    UNION ALL
+    SELECT day, site_id, visitor, first_ts, entry_ts, entry_seq, 2
+    FROM merged WHERE NOT entry_old
+    UNION ALL
+    SELECT day, site_id, visitor, first_ts, exit_ts, exit_seq, 3
+    FROM merged WHERE NOT exit_old
+), found AS (
+    -- (A duplicate (visitor, ts, seq) gives the greatest of each.)
+    SELECT w.day, w.site_id, w.visitor, w.first_ts,
+           max(i.referrer) FILTER (WHERE w.part = 1) AS referrer,
+           max(i.query) FILTER (WHERE w.part = 1) AS query,
+           max(i.country) FILTER (WHERE w.part = 1) AS country,
+           max(i.region) FILTER (WHERE w.part = 1) AS region,
+           max(i.city) FILTER (WHERE w.part = 1) AS city,
+           max(i.browser) FILTER (WHERE w.part = 1) AS browser,
+           max(i.os) FILTER (WHERE w.part = 1) AS os,
+           max(i.device) FILTER (WHERE w.part = 1) AS device,
+           max(i.screen_w) FILTER (WHERE w.part = 1) AS screen_w,
+           max(i.screen_h) FILTER (WHERE w.part = 1) AS screen_h,
+           max(i.lang) FILTER (WHERE w.part = 1) AS lang,
+           max(i.player_version) FILTER (WHERE w.part = 1) AS player_version,
+           max(i.path) FILTER (WHERE w.part = 2) AS entry_page,
+           max(i.path) FILTER (WHERE w.part = 3) AS exit_page
+    FROM wanted w
+    JOIN (SELECT * FROM rollup_input
+          WHERE (day, site_id, visitor, ts, seq) IN (SELECT day, site_id, visitor, ts, seq
+                                                     FROM wanted)) i
+      ON i.day = w.day AND i.site_id = w.site_id AND i.visitor = w.visitor
+     AND i.ts = w.ts AND i.seq = w.seq AND (w.part = 1 OR i.type = $1)
+    GROUP BY w.day, w.site_id, w.visitor, w.first_ts
 ), made AS (
-    -- One pass: the first item's attributes (of its one row that starts it),
-    -- the earliest pageview's page (the entry) and the latest one's (the
-    -- exit) by ordered aggregates, which need no join between these steps'
-    -- results.
     INSERT INTO rollup_open_visits (
         day, site_id, visitor, first_ts, last_ts, pageviews, interactions, eng,
         first_seq, events, referrer, query, country, region, city, browser, os, device,
@@ -61,41 +168,29 @@ WITH items AS (
         exit_ts, exit_seq, exit_page, n_pageleave, n_click, n_hover, n_eleon,
         n_eleoff, n_error, n_custom, n_videoload, n_play, n_pause,
         n_seek, n_rewind, n_ended, n_videounload)
-    SELECT day, site_id, visitor, min(lo), max(hi), sum(pageviews), sum(interactions),
-           sum(eng), max(lo_seq) FILTER (WHERE starts = 1), sum(events),
-           max(referrer) FILTER (WHERE starts = 1),
-           max(query) FILTER (WHERE starts = 1),
-           max(country) FILTER (WHERE starts = 1),
-           max(region) FILTER (WHERE starts = 1),
-           max(city) FILTER (WHERE starts = 1),
-           max(browser) FILTER (WHERE starts = 1),
-           max(os) FILTER (WHERE starts = 1),
-           max(device) FILTER (WHERE starts = 1),
-           max(screen_w) FILTER (WHERE starts = 1),
-           max(screen_h) FILTER (WHERE starts = 1),
-           max(lang) FILTER (WHERE starts = 1),
-           max(player_version) FILTER (WHERE starts = 1),
-           min(entry_ts),
-           (array_agg(entry_seq ORDER BY entry_ts, entry_seq) FILTER (WHERE entry_ts IS NOT NULL))[1],
-           (array_agg(entry_page ORDER BY entry_ts, entry_seq) FILTER (WHERE entry_ts IS NOT NULL))[1],
-           max(exit_ts),
-           (array_agg(exit_seq ORDER BY exit_ts DESC, exit_seq DESC) FILTER (WHERE exit_ts IS NOT NULL))[1],
-           (array_agg(exit_page ORDER BY exit_ts DESC, exit_seq DESC) FILTER (WHERE exit_ts IS NOT NULL))[1],
-           sum(n_pageleave),
-           sum(n_click),
-           sum(n_hover),
-           sum(n_eleon),
-           sum(n_eleoff),
-           sum(n_error),
-           sum(n_custom),
-           sum(n_videoload),
-           sum(n_play),
-           sum(n_pause),
-           sum(n_seek),
-           sum(n_rewind),
-           sum(n_ended),
-           sum(n_videounload)
-    FROM numbered GROUP BY day, site_id, visitor, visit
+    SELECT m.day, m.site_id, m.visitor, m.first_ts, m.last_ts, m.pageviews, m.interactions,
+           m.eng, m.first_seq, m.events,
+           CASE WHEN m.first_old THEN m.referrer ELSE f.referrer END,
+           CASE WHEN m.first_old THEN m.query ELSE f.query END,
+           CASE WHEN m.first_old THEN m.country ELSE f.country END,
+           CASE WHEN m.first_old THEN m.region ELSE f.region END,
+           CASE WHEN m.first_old THEN m.city ELSE f.city END,
+           CASE WHEN m.first_old THEN m.browser ELSE f.browser END,
+           CASE WHEN m.first_old THEN m.os ELSE f.os END,
+           CASE WHEN m.first_old THEN m.device ELSE f.device END,
+           CASE WHEN m.first_old THEN m.screen_w ELSE f.screen_w END,
+           CASE WHEN m.first_old THEN m.screen_h ELSE f.screen_h END,
+           CASE WHEN m.first_old THEN m.lang ELSE f.lang END,
+           CASE WHEN m.first_old THEN m.player_version ELSE f.player_version END,
+           m.entry_ts, m.entry_seq,
+           CASE WHEN m.entry_old THEN m.entry_page ELSE f.entry_page END,
+           m.exit_ts, m.exit_seq,
+           CASE WHEN m.exit_old THEN m.exit_page ELSE f.exit_page END,
+           m.n_pageleave, m.n_click, m.n_hover, m.n_eleon, m.n_eleoff, m.n_error,
+           m.n_custom, m.n_videoload, m.n_play, m.n_pause, m.n_seek, m.n_rewind, m.n_ended,
+           m.n_videounload
+    FROM merged m
+    LEFT JOIN found f USING (day, site_id, visitor, first_ts)
     RETURNING day, site_id, first_ts, last_ts, pageviews, interactions, eng
 ), delta AS (
     SELECT day, site_id, 1 AS visits,
