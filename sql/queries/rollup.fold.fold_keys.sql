@@ -70,9 +70,19 @@ WITH pairs AS MATERIALIZED (
     SELECT site_id, day, code, dim, key, hashtextextended(key, 0) AS key_hash,
            sum(pageviews)::bigint AS pageviews
     FROM pairs GROUP BY site_id, day, code, dim, key
+), known AS (
+    -- The pairs seen before of the visitors in the input: one index range
+    -- per visitor (the key starts with it), then a hash anti-join, instead
+    -- of an index probe per pair.
+    SELECT s.day, s.site_id, s.dim, s.key_hash, s.visitor
+    FROM (SELECT DISTINCT day, site_id, visitor FROM rollup_input) t
+    JOIN rollup_open_seen s ON s.day = t.day AND s.site_id = t.site_id AND s.visitor = t.visitor
 ), seen AS (
     INSERT INTO rollup_open_seen (day, site_id, dim, key_hash, visitor)
-    SELECT day, site_id, code, hashtextextended(key, 0), visitor FROM pairs
+    SELECT p.day, p.site_id, p.code, hashtextextended(p.key, 0), p.visitor FROM pairs p
+    WHERE NOT EXISTS (SELECT FROM known k
+                      WHERE k.day = p.day AND k.site_id = p.site_id AND k.visitor = p.visitor
+                        AND k.dim = p.code AND k.key_hash = hashtextextended(p.key, 0))
     ON CONFLICT DO NOTHING RETURNING day, site_id, dim, key_hash
 ), fresh AS (
     SELECT day, site_id, dim, key_hash, count(*) AS visitors
