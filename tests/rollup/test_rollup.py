@@ -307,6 +307,43 @@ async def test_a_visit_is_split_and_bridged_as_events_arrive(db, sites):
     assert await visits_after("02:10") == 2  # exactly 30 minutes: a new visit
 
 
+async def test_a_visit_keeps_its_first_event_and_pages_by_time_then_seq(db, sites):
+    """A run gathers a visitor's events per 30-minute slot of the clock
+    before merging: the visit still takes the attributes of its earliest
+    event by (ts, seq) and the pages of its first and last pageview, across
+    a slot's edge, with equal times and with late events in a later run."""
+    one, _ = sites
+    await rollup.fold_new(db)
+    today = (await db.fetchval("SELECT now()")).date()
+
+    def event(clock, seq, t="pageview", **more):
+        return {"ts": at(today, clock), "seq": seq, "visitor": 77, "t": t, **more}
+
+    await add_events(
+        db,
+        one,
+        event("03:29:59.5", 7, path="/second", referrer="https://late.example/"),
+        event("03:30:00.000001", 0, "custom", name="signup"),  # the next slot
+        event("03:45", 1, path="/last"),
+    )
+    await rollup.fold_new(db)
+    await add_events(
+        db,
+        one,
+        event("03:29:59.5", 3, path="/first", referrer="https://first.example/"),
+        event("03:45", 0, path="/before-last"),
+    )
+    await rollup.fold_new(db)
+    query = """SELECT first_ts, first_seq, referrer, entry_page, exit_page, events, pageviews
+               FROM rollup_open_visits WHERE site_id = $1 AND visitor = 77"""
+    visits = [tuple(r) for r in await db.fetch(query, one["id"])]
+    first = at(today, "03:29:59.5")
+    assert visits == [(first, 3, "https://first.example/", "/first", "/last", 5, 4)]
+    await forget_watermark(db)
+    await rollup.fold_new(db)  # a rebuild: every event in one run
+    assert [tuple(r) for r in await db.fetch(query, one["id"])] == visits
+
+
 async def test_running_twice_gives_identical_tables(db, sites):
     one, _ = sites
     await rollup.fold_new(db)
