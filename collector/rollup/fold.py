@@ -9,10 +9,16 @@ them to the aggregates:
   click cells and elements) are added: an insert that adds to the row on
   conflict;
 - distinct visitors (per day, and per breakdown key) count the (visitor,
-  key) pairs not yet in `rollup_open_seen`;
+  key) pairs not yet in `rollup_open_seen` (keyed visitor first: a run
+  reads the touched visitors' pairs as one index range each);
 - visits are merged into `rollup_open_visits` (a visit is an interval whose
   inner gaps are all under 30 minutes) and the day's visits, bounces and
-  seconds change by the difference;
+  seconds change by the difference. The new events of a visitor within one
+  30-minute slot of the clock are always in one visit, so they are gathered
+  into one span (by hashing, not sorting the wide rows) before the merge;
+  a merged visit's first-event attributes and entry and exit pages come
+  from an old visit's columns or are looked up among the new rows by their
+  (ts, seq) (sql/queries/rollup.fold.fold_visits.merge.sql);
 - media: the events of each (visitor, el, src) touched are kept (packed)
   in `rollup_open_media`, summarized again with the new ones, and the day's
   media rows change by the difference (collector/rollup/media_fold.py).
