@@ -137,7 +137,9 @@ WITH spans AS (
     SELECT day, site_id, visitor, first_ts, exit_ts, exit_seq, 3
     FROM merged WHERE NOT exit_old
 ), found AS (
-    -- (A duplicate (visitor, ts, seq) gives the greatest of each.)
+    -- The IN first: the wanted keys are hashed and the new rows scanned
+    -- once past them (a plain join hashed every new row). A duplicate
+    -- (visitor, ts, seq) gives the greatest of each column.
     SELECT w.day, w.site_id, w.visitor, w.first_ts,
            max(i.referrer) FILTER (WHERE w.part = 1) AS referrer,
            max(i.query) FILTER (WHERE w.part = 1) AS query,
