@@ -106,11 +106,11 @@ async def _fold_visits(conn: asyncpg.Connection) -> None:
     await conn.execute(SQL["fold_visits.old"])
     # ... and come back merged with the new events (gathered into spans
     # first): items in time order, a new visit where an item starts 30
-    # minutes or more after every earlier one has ended. Peers (same start
-    # and end) can only continue a visit, so the start row sorts first among
-    # them (starts DESC). The seconds of a visit, in microseconds: first to
-    # last event, or the summed pageleave engagement when longer (README,
-    # "Visit duration").
+    # minutes or more after every earlier one has ended. Peers (same lo,
+    # lo_seq and hi) can only continue a visit, so the start row sorts first
+    # among them (starts DESC). The seconds of a visit, in microseconds:
+    # first to last event, or the summed pageleave engagement when longer
+    # (README, "Visit duration").
     await conn.execute(SQL["fold_visits.merge"], PAGEVIEW, INTERACTIONS, VISIT_GAP)
 
 

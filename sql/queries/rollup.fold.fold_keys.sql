@@ -72,8 +72,8 @@ WITH pairs AS MATERIALIZED (
     FROM pairs GROUP BY site_id, day, code, dim, key
 ), known AS (
     -- The pairs seen before of the visitors in the input: one index range
-    -- per visitor (the key starts with it), then a hash anti-join, instead
-    -- of an index probe per pair.
+    -- per visitor (the key starts with day, site and visitor), then a hash
+    -- anti-join, instead of an index probe per pair.
     SELECT s.day, s.site_id, s.dim, s.key_hash, s.visitor
     FROM (SELECT DISTINCT day, site_id, visitor FROM rollup_input) t
     JOIN rollup_open_seen s ON s.day = t.day AND s.site_id = t.site_id AND s.visitor = t.visitor

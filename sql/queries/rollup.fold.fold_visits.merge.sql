@@ -78,7 +78,8 @@ WITH spans AS (
     -- One pass: sums; the first item's (of its one row that starts it)
     -- start and, if it is an old visit, attributes; the earliest pageview's
     -- item (the entry) and the latest one's (the exit), by ordered
-    -- aggregates, with its page if it is an old visit.
+    -- aggregates, with its page if it is an old visit (an old visit first
+    -- among equal (ts, seq), so the three aggregates pick one item).
     SELECT day, site_id, visitor, min(lo) AS first_ts, max(hi) AS last_ts,
            sum(pageviews)::int AS pageviews, sum(interactions)::int AS interactions,
            sum(eng)::bigint AS eng, max(lo_seq) FILTER (WHERE starts = 1) AS first_seq,
@@ -97,18 +98,18 @@ WITH spans AS (
            max(lang) FILTER (WHERE starts = 1) AS lang,
            max(player_version) FILTER (WHERE starts = 1) AS player_version,
            min(entry_ts) AS entry_ts,
-           (array_agg(entry_seq ORDER BY entry_ts, entry_seq)
+           (array_agg(entry_seq ORDER BY entry_ts, entry_seq, old DESC)
                 FILTER (WHERE entry_ts IS NOT NULL))[1] AS entry_seq,
-           (array_agg(old ORDER BY entry_ts, entry_seq)
+           (array_agg(old ORDER BY entry_ts, entry_seq, old DESC)
                 FILTER (WHERE entry_ts IS NOT NULL))[1] AS entry_old,
-           (array_agg(entry_page ORDER BY entry_ts, entry_seq)
+           (array_agg(entry_page ORDER BY entry_ts, entry_seq, old DESC)
                 FILTER (WHERE entry_ts IS NOT NULL))[1] AS entry_page,
            max(exit_ts) AS exit_ts,
-           (array_agg(exit_seq ORDER BY exit_ts DESC, exit_seq DESC)
+           (array_agg(exit_seq ORDER BY exit_ts DESC, exit_seq DESC, old DESC)
                 FILTER (WHERE exit_ts IS NOT NULL))[1] AS exit_seq,
-           (array_agg(old ORDER BY exit_ts DESC, exit_seq DESC)
+           (array_agg(old ORDER BY exit_ts DESC, exit_seq DESC, old DESC)
                 FILTER (WHERE exit_ts IS NOT NULL))[1] AS exit_old,
-           (array_agg(exit_page ORDER BY exit_ts DESC, exit_seq DESC)
+           (array_agg(exit_page ORDER BY exit_ts DESC, exit_seq DESC, old DESC)
                 FILTER (WHERE exit_ts IS NOT NULL))[1] AS exit_page,
            sum(n_pageleave)::int AS n_pageleave,
            sum(n_click)::int AS n_click,
