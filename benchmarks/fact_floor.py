@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
+import functools
 import sys
 import time
 from pathlib import Path
@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from named_sql import named_query  # noqa: E402
-from queries import bench_database  # noqa: E402
+from queries import bench_database, timed  # noqa: E402
 
 TARGET_MS = 300  # issue 16: one filter, p95
 WORK_MEM = "64MB"  # dashboard/stats/selection.py
@@ -69,22 +69,15 @@ async def measure(conn: asyncpg.Connection, repeat: int) -> None:
     # As the stats API runs its statements (dashboard/stats/selection.py).
     await conn.execute(f"SET work_mem = '{WORK_MEM}'; SET plan_cache_mode = force_custom_plan")
     workers = await conn.fetchval("SHOW max_parallel_workers_per_gather")
-    share = await conn.fetchval(
-        "SELECT avg((page = ANY($1::int[]))::int) FROM fact_events", BLOG_PAGES
-    )
+    share = await conn.fetchval(named_query("fact_floor.share"), BLOG_PAGES)
     print(f"\npage filter: {share:.1%} of the rows; parallel workers per query: {workers}")
     print(f"{'query':<10} {'p50 ms':>9} {'p95 ms':>9}   target p95 < {TARGET_MS} ms")
     for name in QUERIES:
         sql = named_query(f"fact_floor.{name}")
-        await conn.fetch(sql, BLOG_PAGES)  # warm-up: the table in shared buffers or the OS cache
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            await conn.fetch(sql, BLOG_PAGES)
-            times.append(1000 * (time.perf_counter() - started))
-        p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
+        # One warm-up: the table in shared buffers or the OS cache.
+        p50, p95 = await timed(functools.partial(conn.fetch, sql, BLOG_PAGES), repeat)
         verdict = "PASS" if p95 < TARGET_MS else "MISS"
-        print(f"{name:<10} {statistics.median(times):>9.1f} {p95:>9.1f}   {verdict}")
+        print(f"{name:<10} {p50:>9.1f} {p95:>9.1f}   {verdict}")
 
 
 async def main(args: argparse.Namespace, url: str) -> None:

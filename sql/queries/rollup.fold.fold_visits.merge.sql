@@ -173,25 +173,27 @@ WITH spans AS (
         n_seek, n_rewind, n_ended, n_videounload)
     SELECT m.day, m.site_id, m.visitor, m.first_ts, m.last_ts, m.pageviews, m.interactions,
            m.eng, m.first_seq, m.events,
-           CASE WHEN m.first_old THEN m.referrer ELSE f.referrer END,
-           CASE WHEN m.first_old THEN m.query ELSE f.query END,
-           CASE WHEN m.first_old THEN m.country ELSE f.country END,
-           CASE WHEN m.first_old THEN m.region ELSE f.region END,
-           CASE WHEN m.first_old THEN m.city ELSE f.city END,
-           CASE WHEN m.first_old THEN m.browser ELSE f.browser END,
-           CASE WHEN m.first_old THEN m.os ELSE f.os END,
-           CASE WHEN m.first_old THEN m.device ELSE f.device END,
-           CASE WHEN m.first_old THEN m.screen_w ELSE f.screen_w END,
-           CASE WHEN m.first_old THEN m.screen_h ELSE f.screen_h END,
-           CASE WHEN m.first_old THEN m.lang ELSE f.lang END,
-           CASE WHEN m.first_old THEN m.player_version ELSE f.player_version END,
+           coalesce(m.referrer, f.referrer),
+           coalesce(m.query, f.query),
+           coalesce(m.country, f.country),
+           coalesce(m.region, f.region),
+           coalesce(m.city, f.city),
+           coalesce(m.browser, f.browser),
+           coalesce(m.os, f.os),
+           coalesce(m.device, f.device),
+           coalesce(m.screen_w, f.screen_w),
+           coalesce(m.screen_h, f.screen_h),
+           coalesce(m.lang, f.lang),
+           coalesce(m.player_version, f.player_version),
            m.entry_ts, m.entry_seq,
-           CASE WHEN m.entry_old THEN m.entry_page ELSE f.entry_page END,
+           coalesce(m.entry_page, f.entry_page),
            m.exit_ts, m.exit_seq,
-           CASE WHEN m.exit_old THEN m.exit_page ELSE f.exit_page END,
+           coalesce(m.exit_page, f.exit_page),
            m.n_pageleave, m.n_click, m.n_hover, m.n_eleon, m.n_eleoff, m.n_error,
            m.n_custom, m.n_videoload, m.n_play, m.n_pause, m.n_seek, m.n_rewind, m.n_ended,
            m.n_videounload
+    -- An old visit's columns, or else (they are NULL on a span) the
+    -- looked-up ones: `found` has only what `wanted` asked for.
     FROM merged m
     LEFT JOIN found f USING (day, site_id, visitor, first_ts)
     RETURNING day, site_id, first_ts, last_ts, pageviews, interactions, eng

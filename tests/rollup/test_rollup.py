@@ -17,6 +17,7 @@ from collector.rollup import job as rollup
 from collector.rollup.fold import ROLLUP_TABLES
 from collector.rollup.open_days import OPEN_STATE_TABLES
 from tests.support.dashboard_data import EXAMPLE_DAY, add_events, add_site, at
+from tests.support.named_sql import named_query
 
 D = EXAMPLE_DAY
 
@@ -334,8 +335,7 @@ async def test_a_visit_keeps_its_first_event_and_pages_by_time_then_seq(db, site
         event("03:45", 0, path="/before-last"),
     )
     await rollup.fold_new(db)
-    query = """SELECT first_ts, first_seq, referrer, entry_page, exit_page, events, pageviews
-               FROM rollup_open_visits WHERE site_id = $1 AND visitor = 77"""
+    query = named_query("rollup.visit_of_77")
     visits = [tuple(r) for r in await db.fetch(query, one["id"])]
     first = at(today, "03:29:59.5")
     assert visits == [(first, 3, "https://first.example/", "/first", "/last", 5, 4)]
